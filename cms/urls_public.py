@@ -1,0 +1,14 @@
+"""URLs of the central office (the public schema's host)."""
+
+from django.urls import include, path, re_path
+from wagtail.admin import urls as wagtailadmin_urls
+
+from cms.core import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", include(wagtailadmin_urls)),
+    re_path(r"^media/(?P<path>.+)$", views.tenant_media, name="tenant_media"),
+    path("", include("grapple.urls")),
+    path("", views.central_home, name="central_home"),
+]

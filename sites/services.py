@@ -1,0 +1,188 @@
+"""Writes to the site registry: creating sites and keeping each Wagtail Site in step with its domain."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
+from wagtail.models import Page, Site
+
+from .models import SLUG_PATTERN, Association, Domain
+
+Kind = Association.Kind
+
+# Which level may sit under which: the federation's hierarchy.
+ALLOWED_PARENT_KINDS: dict[str, set[str | None]] = {
+    Kind.CENTRAL: {None},
+    Kind.NATIONAL_FEDERATION: {None},
+    Kind.NATIONAL_ASSOCIATION: {Kind.NATIONAL_FEDERATION},
+    Kind.PROVINCIAL: {Kind.NATIONAL_FEDERATION},
+    Kind.MUNICIPAL: {Kind.PROVINCIAL},
+    Kind.COUNTY: {Kind.MUNICIPAL, Kind.PROVINCIAL},
+}
+
+DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+
+
+@dataclass(frozen=True)
+class SiteAdmin:
+    username: str
+    password: str
+    email: str = ""
+
+
+def schema_name_for(slug: str) -> str:
+    return slug.replace("-", "_")
+
+
+def validate_new_site(*, name: str, short_name: str, slug: str, kind: str, parent: Association | None,
+                      domain: str) -> None:
+    """Every reason a site cannot be created, in one ValidationError, before anything is made."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if not name.strip():
+        add("name", "名称不能为空。")
+    elif Association.objects.filter(name=name).exists():
+        add("name", f"名称“{name}”已被其他网站使用。")
+    if not short_name.strip():
+        add("short_name", "简称不能为空。")
+    if not re.match(SLUG_PATTERN, slug):
+        add("slug", f"标识“{slug}”无效：须以小写字母开头，只含小写字母、数字和连字符，2 至 40 个字符。")
+    elif Association.objects.filter(slug=slug).exists() or schema_exists(schema_name_for(slug)):
+        add("slug", f"标识“{slug}”已被其他网站使用。")
+    if kind not in Kind.values or kind == Kind.CENTRAL:
+        add("kind", f"级别“{kind}”无效，可选：{', '.join(k for k in Kind.values if k != Kind.CENTRAL)}。")
+    else:
+        allowed = ALLOWED_PARENT_KINDS[kind]
+        parent_kind = parent.kind if parent else None
+        if parent_kind not in allowed:
+            wanted = "、".join(Kind(k).label for k in allowed if k) or "无上级"
+            add("parent", f"{Kind(kind).label}的上级须为：{wanted}。")
+    if not DOMAIN_PATTERN.match(domain or ""):
+        add("domain", f"域名“{domain}”无效。")
+    elif Domain.objects.filter(domain=domain).exists():
+        add("domain", f"域名“{domain}”已被其他网站使用。")
+    if errors:
+        raise ValidationError(errors)
+
+
+def create_site(*, name: str, short_name: str, slug: str, kind: str, domain: str,
+                parent: Association | None = None, region: str = "", admin: SiteAdmin | None = None,
+                populate: Callable[[], None] | None = None, verbosity: int = 0) -> Association:
+    """Create a complete site: schema, registry entry, domain, home page, Wagtail site, admin user.
+
+    `populate`, if given, adds default content; it runs in the new site's schema, inside
+    the same transaction as the rest.
+
+    Migrations cannot run inside one outer transaction (Wagtail's deferred triggers),
+    so the schema is built first and everything else follows in one transaction; any
+    failure drops the schema and the registry row, leaving nothing half-made.
+    """
+    domain = domain.strip().lower()
+    validate_new_site(name=name, short_name=short_name, slug=slug, kind=kind, parent=parent, domain=domain)
+    association = Association.objects.create(
+        schema_name=schema_name_for(slug), name=name, short_name=short_name, slug=slug, kind=kind,
+        parent=parent, region=region,
+    )
+    try:
+        association.create_schema(check_if_exists=False, verbosity=verbosity)
+        with transaction.atomic():
+            with schema_context(association.schema_name):
+                _install_home_page(title=name)
+                if admin:
+                    _create_admin(admin)
+                if populate:
+                    populate()
+            Domain.objects.create(domain=domain, tenant=association, is_primary=True)
+    except BaseException:
+        _discard(association)
+        raise
+    return association
+
+
+def _discard(association: Association) -> None:
+    """Remove every trace of a site that failed half-way through creation."""
+    from django.db import connection
+
+    connection.set_schema_to_public()
+    with transaction.atomic():
+        if schema_exists(association.schema_name):
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP SCHEMA "{association.schema_name}" CASCADE')
+        Domain.objects.filter(tenant_id=association.pk).delete()
+        Association.objects.filter(pk=association.pk).delete()
+
+
+def ensure_central_office(*, domain: str, name: str = "文联网站群管理中心", admin: SiteAdmin | None = None) -> Association:
+    """The public schema's own registry entry and domain (the central office); idempotent."""
+    public = get_public_schema_name()
+    with transaction.atomic():
+        central, created = Association.objects.get_or_create(
+            schema_name=public,
+            defaults={"name": name, "short_name": "管理中心", "slug": "central", "kind": Kind.CENTRAL},
+        )
+        if created:
+            with schema_context(public):
+                _install_home_page(title=name)
+                if admin:
+                    _create_admin(admin)
+        if not central.domains.filter(domain=domain).exists():
+            Domain.objects.create(domain=domain, tenant=central, is_primary=True)
+    return central
+
+
+def sync_wagtail_site(*, association: Association) -> None:
+    """Make the site's Wagtail Site answer to its primary domain (Wagtail and grapple route by host)."""
+    domain = association.primary_domain
+    if not domain:
+        return
+    if association.schema_name != get_public_schema_name() and not schema_exists(association.schema_name):
+        return
+    with schema_context(association.schema_name):
+        site = Site.objects.filter(is_default_site=True).first() or Site.objects.order_by("id").first()
+        if site is None:
+            root = Page.get_first_root_node().get_children().first()
+            site = Site(root_page=root)
+        site.hostname = domain
+        site.port = 80
+        site.site_name = association.name
+        site.is_default_site = True
+        site.save()
+
+
+def _install_home_page(*, title: str) -> Page:
+    """Replace Wagtail's welcome page with the site's home page and point the Site at it."""
+    from cms.pages.models import HomePage
+
+    root = Page.get_first_root_node()
+    placeholder_pages = list(root.get_children().filter(content_type__model="page", content_type__app_label="wagtailcore"))
+    home = HomePage(title=title, slug="home-new" if placeholder_pages else "home")
+    root.add_child(instance=home)
+    home.save_revision().publish()
+    site = Site.objects.order_by("id").first()
+    if site is None:
+        Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True, site_name=title)
+    else:
+        site.root_page = home
+        site.site_name = title
+        site.save()
+    for page in placeholder_pages:
+        page.delete()
+    if home.slug != "home":
+        home.slug = "home"
+        home.save_revision().publish()
+    return home
+
+
+def _create_admin(admin: SiteAdmin) -> None:
+    get_user_model().objects.create_superuser(username=admin.username, email=admin.email, password=admin.password)
+
+
