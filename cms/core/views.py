@@ -1,6 +1,7 @@
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.core.exceptions import SuspiciousFileOperation
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.html import format_html, format_html_join
 from django.views.static import serve
 
@@ -13,7 +14,10 @@ def healthz(request):
 
 def tenant_media(request, path):
     """Serve a file only from the folder of the site this host belongs to."""
-    return serve(request, path, document_root=default_storage.location)
+    try:
+        return serve(request, path, document_root=default_storage.location)
+    except SuspiciousFileOperation:
+        raise Http404("文件不存在") from None
 
 
 def central_home(request):

@@ -11,7 +11,18 @@ from wagtail.search import index
 from .blocks import BodyBlock
 
 
-class HomePage(Page):
+class SitePage(Page):
+    """Base of every page type in the library."""
+
+    def get_template(self, request, *args, **kwargs):
+        # Sites are headless; one built-in rendering lets editors see any page without a front end.
+        return "pages/page.html"
+
+    class Meta:
+        abstract = True
+
+
+class HomePage(SitePage):
     intro = RichTextField("首页导语", blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
@@ -26,7 +37,7 @@ class HomePage(Page):
         verbose_name_plural = "首页"
 
 
-class SectionPage(Page):
+class SectionPage(SitePage):
     """A section (栏目) such as 新闻动态 or 通知公告, with the cadence it promises."""
 
     intro = models.TextField("栏目简介", blank=True)
@@ -45,7 +56,7 @@ class SectionPage(Page):
         verbose_name_plural = "栏目"
 
 
-class ArticlePage(Page):
+class ArticlePage(SitePage):
     subtitle = models.CharField("副标题", max_length=255, blank=True)
     author = models.CharField("作者", max_length=100, blank=True)
     source = models.CharField("来源", max_length=100, blank=True)

@@ -1,0 +1,70 @@
+"""One test database per run, with the central office and two test sites created once."""
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from sites.models import Association
+from sites.services import SiteAdmin, create_site, ensure_central_office
+
+ADMIN_PASSWORD = "test-admin-password"
+HOSTS = {"central": "localhost", "alpha": "alpha.localhost", "beta": "beta.localhost"}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    admin = SiteAdmin(username="admin", password=ADMIN_PASSWORD)
+    with django_db_blocker.unblock():
+        central = ensure_central_office(domain=HOSTS["central"], admin=admin)
+        national = create_site(
+            name="测试全国文联", short_name="测试文联", slug="alpha", kind="national_federation",
+            domain=HOSTS["alpha"], admin=admin,
+        )
+        create_site(
+            name="测试作家协会", short_name="测试作协", slug="beta", kind="national_association",
+            domain=HOSTS["beta"], parent=national, admin=admin,
+        )
+        assert central.schema_name == "public"
+    yield
+
+
+@pytest.fixture
+def alpha(db) -> Association:
+    return Association.objects.get(slug="alpha")
+
+
+@pytest.fixture
+def beta(db) -> Association:
+    return Association.objects.get(slug="beta")
+
+
+@pytest.fixture(autouse=True)
+def back_to_public_schema():
+    """Requests leave the connection in their site's schema; every test starts in public."""
+    connection.set_schema_to_public()
+    yield
+    connection.set_schema_to_public()
+
+
+def home_page(site: Association):
+    from wagtail.models import Site
+
+    with schema_context(site.schema_name):
+        return Site.objects.get(is_default_site=True).root_page.specific
+
+
+def add_article(site: Association, title: str, **fields):
+    """A published article in the site's first section (the section is made if missing)."""
+    from cms.pages.models import ArticlePage, SectionPage
+
+    with schema_context(site.schema_name):
+        home = home_page(site)
+        section = SectionPage.objects.child_of(home).first()
+        if section is None:
+            section = SectionPage(title="新闻动态", slug="news")
+            home.add_child(instance=section)
+            section.save_revision().publish()
+        article = ArticlePage(title=title, **fields)
+        section.add_child(instance=article)
+        article.save_revision().publish()
+        return article

@@ -1,0 +1,104 @@
+"""Creating sites: bad input is refused before anything is made; a failure half-way leaves nothing."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django_tenants.utils import schema_context, schema_exists
+from wagtail.models import Site
+
+from sites import services
+from sites.models import Association, Domain
+
+
+def schema_count() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM information_schema.schemata")
+        return cursor.fetchone()[0]
+
+
+def new_site_args(**overrides):
+    args = dict(name="测试市文联", short_name="测试市", slug="tmp-city", kind="provincial", domain="tmp-city.localhost")
+    args.update(overrides)
+    return args
+
+
+@pytest.fixture
+def national(db):
+    return Association.objects.get(slug="alpha")
+
+
+@pytest.mark.parametrize(
+    "overrides, field, message",
+    [
+        ({"slug": "alpha"}, "slug", "已被其他网站使用"),
+        ({"slug": "Bad Slug!"}, "slug", "标识“Bad Slug!”无效"),
+        ({"slug": "x"}, "slug", "无效"),
+        ({"name": "测试全国文联"}, "name", "已被其他网站使用"),
+        ({"domain": "alpha.localhost"}, "domain", "已被其他网站使用"),
+        ({"domain": "not a domain"}, "domain", "无效"),
+        ({"kind": "galaxy"}, "kind", "级别“galaxy”无效"),
+        ({"kind": "municipal"}, "parent", "市级文联的上级须为：省级文联"),
+        ({"name": "  "}, "name", "不能为空"),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_message_before_anything_is_made(national, overrides, field, message):
+    before = (schema_count(), Association.objects.count(), Domain.objects.count())
+    with pytest.raises(ValidationError) as raised:
+        services.create_site(parent=national, **new_site_args(**overrides))
+    assert any(message in text for text in raised.value.message_dict[field]), raised.value.message_dict
+    assert (schema_count(), Association.objects.count(), Domain.objects.count()) == before
+
+
+def test_all_problems_are_reported_together(national):
+    with pytest.raises(ValidationError) as raised:
+        services.create_site(parent=None, **new_site_args(slug="Bad", domain="alpha.localhost"))
+    assert set(raised.value.message_dict) == {"slug", "domain", "parent"}
+
+
+@pytest.fixture
+def committed(django_db_blocker):
+    """Schema creation cannot run inside the test transaction; clean up whatever a test leaves."""
+    with django_db_blocker.unblock():
+        yield
+        for site in Association.objects.filter(slug__startswith="tmp-"):
+            services._discard(site)
+
+
+@pytest.mark.parametrize("failing_step", ["_install_home_page", "_create_admin", "populate"])
+def test_failure_half_way_leaves_no_schema_no_rows(committed, monkeypatch, failing_step):
+    # Given a step of site creation that fails
+    def boom(*args, **kwargs):
+        raise RuntimeError(f"injected failure in {failing_step}")
+
+    populate = None
+    if failing_step == "populate":
+        populate = boom
+    else:
+        monkeypatch.setattr(services, failing_step, boom)
+    national = Association.objects.get(slug="alpha")
+    # When the central office creates a site
+    with pytest.raises(RuntimeError, match="injected failure"):
+        services.create_site(
+            parent=national, admin=services.SiteAdmin("admin", "pw-123456"), populate=populate, **new_site_args()
+        )
+    # Then nothing of it remains
+    assert not schema_exists("tmp_city")
+    assert not Association.objects.filter(slug="tmp-city").exists()
+    assert not Domain.objects.filter(domain="tmp-city.localhost").exists()
+
+
+def test_a_created_site_is_complete(committed):
+    national = Association.objects.get(slug="alpha")
+    site = services.create_site(
+        parent=national, region="测试省", admin=services.SiteAdmin("chief", "pw-123456"), **new_site_args()
+    )
+    assert site.schema_name == "tmp_city" and schema_exists("tmp_city")
+    assert site.primary_domain == "tmp-city.localhost"
+    assert (site.parent_id, site.kind, site.region) == (national.pk, "provincial", "测试省")
+    with schema_context("tmp_city"):
+        from django.contrib.auth import get_user_model
+
+        wagtail_site = Site.objects.get()
+        assert (wagtail_site.hostname, wagtail_site.root_page.specific_class.__name__) == ("tmp-city.localhost", "HomePage")
+        assert wagtail_site.root_page.title == "测试市文联" and wagtail_site.root_page.live
+        assert get_user_model().objects.get(username="chief").is_superuser
