@@ -53,7 +53,8 @@ class DataDir:
 
     def ensure_writable(self) -> None:
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            for folder in (self.root, self.media, self.root / "static"):
+                folder.mkdir(parents=True, exist_ok=True)
             probe = self.root / ".write-probe"
             probe.write_text("ok")
             probe.unlink()

@@ -177,7 +177,7 @@ WAGTAIL_I18N_ENABLED = False
 
 GRAPHENE = {"SCHEMA": "grapple.schema.schema"}
 GRAPPLE = {
-    "APPS": {"pages": ""},
+    "APPS": {"pages": "", "media": ""},
     "EXPOSE_GRAPHIQL": False,
     "ALLOWED_IMAGE_FILTERS": ["width-400", "width-800", "width-1200", "fill-300x200", "fill-600x400"],
 }

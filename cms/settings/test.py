@@ -1,16 +1,10 @@
 """The test suite: a real PostgreSQL (embedded unless DATABASE_URL is set)."""
 
-import os
-import tempfile
-from pathlib import Path
-
 from .base import *  # noqa: F403
 from .base import STORAGES
 
 DEBUG = False
 SECRET_KEY = "test-only-not-a-secret"  # noqa: S105 - the test settings never serve real traffic
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MEDIA_ROOT = Path(os.environ.get("CMS_MEDIA_ROOT") or tempfile.mkdtemp(prefix="cms-test-media-"))
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 WHITENOISE_USE_FINDERS = True
-TASKS = {"default": {"BACKEND": "sites.tasks.TenantDatabaseBackend"}}
