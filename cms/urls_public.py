@@ -9,6 +9,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", include(wagtailadmin_urls)),
     re_path(r"^media/(?P<path>.+)$", views.tenant_media, name="tenant_media"),
-    path("", include("grapple.urls")),
+    path("", include("cms.api.urls")),
     path("", views.central_home, name="central_home"),
 ]

@@ -12,6 +12,6 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     re_path(r"^media/(?P<path>.+)$", views.tenant_media, name="tenant_media"),
-    path("", include("grapple.urls")),
+    path("", include("cms.api.urls")),
     path("", include(wagtail_urls)),
 ]

@@ -1,14 +1,22 @@
+from contextvars import ContextVar
+
 from django.conf import settings
 from django_tenants.files.storage import TenantFileSystemStorage
+
+# The scheme and host of the request being served (e.g. "http://zuoxie.localhost:8000").
+request_origin: ContextVar[str | None] = ContextVar("cms_request_origin", default=None)
 
 
 class TenantMediaStorage(TenantFileSystemStorage):
     """Files live under MEDIA_ROOT/<schema>/, but URLs carry no schema name.
 
-    The media view serves /media/<path> from the folder of the host's own site,
-    so a file of one site cannot be fetched through another site's host.
+    The media view serves /media/<path> from the folder of the host's own site, so a
+    file of one site cannot be fetched through another site's host. During a request,
+    URLs are absolute on the requesting site's own host (front ends on other domains
+    can use them as they are); outside a request they are relative.
     """
 
     @property
     def base_url(self):
-        return settings.MEDIA_URL
+        origin = request_origin.get()
+        return f"{origin}{settings.MEDIA_URL}" if origin else settings.MEDIA_URL

@@ -46,6 +46,16 @@ def back_to_public_schema():
     connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The database rolls back after each test; cached routes and settings must go with it."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def home_page(site: Association):
     from wagtail.models import Site
 

@@ -27,6 +27,11 @@ class DemoSite:
     parent_slug: str | None
     colour: tuple[int, int, int]
     about: str
+    address: str
+    icp_number: str
+    police_number: str
+    site_code: str
+    art_forms: list[str]
     news: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
@@ -37,6 +42,7 @@ SITES = [
     DemoSite(
         slug="cflac", name="中国文学艺术界联合会", short_name="中国文联", kind=Kind.NATIONAL_FEDERATION,
         domain="cflac.localhost", region="全国", parent_slug=None, colour=(178, 34, 34),
+        address="北京市朝阳区北四环东路", icp_number="京ICP备00000001号", police_number="京公网安备11010502000001号", site_code="bm00000001", art_forms=[],
         about="中国文学艺术界联合会是中国共产党领导的由全国性文艺家协会，各省、自治区、直辖市文联和全国性产业文联组成的人民团体。",
         news=[
             "中国文联召开网络和信息化工作会议",
@@ -57,6 +63,7 @@ SITES = [
     DemoSite(
         slug="zuoxie", name="中国作家协会", short_name="中国作协", kind=Kind.NATIONAL_ASSOCIATION,
         domain="zuoxie.localhost", region="全国", parent_slug="cflac", colour=(25, 80, 150),
+        address="北京市朝阳区农展馆南里", icp_number="京ICP备00000002号", police_number="京公网安备11010502000002号", site_code="bm00000002", art_forms=["literature"],
         about="中国作家协会是中国共产党领导的各民族作家自愿结合的专业性人民团体，是党和政府联系广大作家和文学工作者的桥梁和纽带。",
         news=[
             "中国作协召开新时代文学创作座谈会",
@@ -77,6 +84,7 @@ SITES = [
     DemoSite(
         slug="meixie", name="中国美术家协会", short_name="中国美协", kind=Kind.NATIONAL_ASSOCIATION,
         domain="meixie.localhost", region="全国", parent_slug="cflac", colour=(34, 120, 70),
+        address="北京市朝阳区北四环东路", icp_number="京ICP备00000003号", police_number="京公网安备11010502000003号", site_code="bm00000003", art_forms=["fine_arts"],
         about="中国美术家协会是中国共产党领导的、由全国各民族美术工作者组成的专业性人民团体。",
         news=[
             "全国美术作品展览开幕",
@@ -97,6 +105,7 @@ SITES = [
     DemoSite(
         slug="beijing", name="北京市文学艺术界联合会", short_name="北京市文联", kind=Kind.PROVINCIAL,
         domain="beijing.localhost", region="北京", parent_slug="cflac", colour=(150, 90, 20),
+        address="北京市西城区", icp_number="京ICP备00000004号", police_number="京公网安备11010202000004号", site_code="1100000004", art_forms=["theatre", "folk_art"],
         about="北京市文学艺术界联合会是北京市各文艺家协会和区文联组成的人民团体，团结首都广大文艺工作者繁荣文艺事业。",
         news=[
             "北京市文联召开全委会",
@@ -169,36 +178,49 @@ def build_demo_network(*, admin_password: str, progress: Callable[[str], None] =
 
 
 def populate_site(spec: DemoSite) -> None:
-    """Sections and a dozen articles under the home page of the current schema."""
+    """Sections, a dozen pages, site settings and navigation in the current schema."""
     from wagtail.models import Site
 
-    from cms.pages.models import ArticlePage, SectionPage
+    from cms.pages.models import ArticlePage, NoticePage, SectionPage, SiteSettings, StandardPage
 
-    home = Site.objects.get(is_default_site=True).root_page.specific
-    news = _add(home, SectionPage(title="新闻动态", slug="news", intro=f"{spec.short_name}工作动态", update_cadence_days=3))
-    notices = _add(home, SectionPage(title="通知公告", slug="notices", intro="通知、公告与公示", update_cadence_days=7))
-    about = _add(home, SectionPage(title="协会概况", slug="about", intro=f"{spec.short_name}简介", update_cadence_days=90))
+    site = Site.objects.get(is_default_site=True)
+    home = site.root_page.specific
+    news = _add(home, SectionPage(title="新闻动态", slug="news", intro=f"{spec.short_name}工作动态", update_cadence_days=3, show_in_menus=True))
+    notices = _add(home, SectionPage(title="通知公告", slug="notices", intro="通知、公告与公示", update_cadence_days=7, show_in_menus=True))
+    about = _add(home, SectionPage(title="协会概况", slug="about", intro=f"{spec.short_name}简介", update_cadence_days=90, show_in_menus=True))
 
     cover = _make_cover(spec)
     today = timezone.localdate()
     for number, title in enumerate(spec.news):
         date = today - datetime.timedelta(days=2 * number + 1)
-        _add(news, ArticlePage(
+        article = ArticlePage(
             title=title, slug=f"news-{number + 1}", author=f"{spec.short_name}宣传部", source=spec.short_name,
             date=date, summary=_opening(number, title, spec, date), cover=cover if number < 4 else None,
-            body=_news_body(number, title, spec, date),
-        ))
+            art_forms=spec.art_forms, body=_news_body(number, title, spec, date, cover),
+        )
+        article.tags.add(*(["工作动态", "要闻"] if number < 3 else ["工作动态"]))
+        _add(news, article)
     for number, title in enumerate(spec.notices):
         date = today - datetime.timedelta(days=5 * number + 2)
         body = [("paragraph", "".join(f"<p>{line}</p>" for line in NOTICE_BODY.format(org=spec.short_name).split("\n")))]
-        _add(notices, ArticlePage(
-            title=title, slug=f"notice-{number + 1}", author=f"{spec.short_name}办公室", source=spec.short_name,
-            date=date, summary=title, body=body,
-        ))
-    _add(about, ArticlePage(
-        title=f"{spec.short_name}简介", slug="introduction", source=spec.short_name, date=today - datetime.timedelta(days=60),
-        summary=spec.about, body=[("paragraph", f"<p>{spec.about}</p>")],
-    ))
+        notice = NoticePage(
+            title=title, slug=f"notice-{number + 1}", issuer=f"{spec.short_name}办公室", date=date, summary=title,
+            expiry_date=date + datetime.timedelta(days=30), body=body,
+        )
+        notice.tags.add("通知")
+        _add(notices, notice)
+    _add(about, StandardPage(title=f"{spec.short_name}简介", slug="introduction", body=[("paragraph", f"<p>{spec.about}</p>")]))
+
+    settings = SiteSettings.for_site(site)
+    settings.sponsor = spec.name
+    settings.address = spec.address
+    settings.phone = "010-00000000"
+    settings.icp_number = spec.icp_number
+    settings.police_number = spec.police_number
+    settings.site_code = spec.site_code
+    settings.copyright = f"版权所有 © {spec.name}"
+    settings.navigation = [("menu", {"label": "", "page": section.pk, "url": "", "children": []}) for section in (news, notices, about)]
+    settings.save()
 
 
 def _add(parent, page):
@@ -211,16 +233,19 @@ def _opening(number: int, title: str, spec: DemoSite, date: datetime.date) -> st
     return OPENINGS[number % len(OPENINGS)].format(date=f"{date.month}月{date.day}日", title=title, org=spec.short_name)
 
 
-def _news_body(number: int, title: str, spec: DemoSite, date: datetime.date) -> list:
+def _news_body(number: int, title: str, spec: DemoSite, date: datetime.date, image) -> list:
     paragraphs = [
         _opening(number, title, spec, date),
         MIDDLES[number % len(MIDDLES)],
         MIDDLES[(number + 1) % len(MIDDLES)],
         CLOSINGS[number % len(CLOSINGS)].format(org=spec.short_name),
     ]
-    body = [("paragraph", "".join(f"<p>{text}</p>" for text in paragraphs))]
+    # StreamField's raw (JSON) form: chooser blocks take ids.
+    body = [{"type": "paragraph", "value": "".join(f"<p>{text}</p>" for text in paragraphs)}]
     if number % 3 == 0:
-        body.append(("quote", {"text": "文艺是时代前进的号角，最能代表一个时代的风貌，最能引领一个时代的风气。", "attribution": ""}))
+        body.append({"type": "quote", "value": {"text": "文艺是时代前进的号角，最能代表一个时代的风貌，最能引领一个时代的风气。", "attribution": ""}})
+    if number % 2 == 0:
+        body.insert(1, {"type": "image", "value": {"image": image.pk, "caption": f"{spec.short_name}活动现场"}})
     return body
 
 

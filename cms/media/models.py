@@ -2,6 +2,8 @@ from django.db import models
 from wagtail.documents.models import AbstractDocument, Document as WagtailDocument
 from wagtail.images.models import AbstractImage, AbstractRendition, Image as WagtailImage
 
+from sites.storage import request_origin
+
 
 class SiteImage(AbstractImage):
     caption = models.CharField("图片说明", max_length=255, blank=True)
@@ -23,6 +25,13 @@ class SiteRendition(AbstractRendition):
 
 class SiteDocument(AbstractDocument):
     admin_form_fields = WagtailDocument.admin_form_fields
+
+    @property
+    def url(self):
+        # Absolute on the requesting site's own host, like images (see sites.storage).
+        url = super().url
+        origin = request_origin.get()
+        return f"{origin}{url}" if origin and url.startswith("/") else url
 
     class Meta(AbstractDocument.Meta):
         verbose_name = "文档"

@@ -20,6 +20,7 @@ WAGTAIL_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    "wagtail.contrib.table_block",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -43,6 +44,7 @@ CONTENT_APPS = [
     "cms.accounts",
     "cms.media",
     "cms.pages",
+    "wagtail_headless_preview",
     *WAGTAIL_APPS,
 ]
 
@@ -54,6 +56,7 @@ SHARED_APPS = [
     *CONTENT_APPS,
     "django.contrib.staticfiles",
     "cms.core",
+    "cms.api",
     "graphene_django",
     "grapple",
 ]
@@ -135,6 +138,9 @@ else:
 
 # --- Background tasks: one queue in the public schema, each task run in its tenant's schema ---
 
+# How long a host-to-site route may be cached (entries are also dropped on every change).
+CMS_TENANT_CACHE_SECONDS = int(os.environ.get("TENANT_CACHE_SECONDS", 60))
+
 TASKS = {"default": {"BACKEND": "sites.tasks.TenantDatabaseBackend"}}
 
 # --- Users, auth, i18n ---
@@ -179,8 +185,29 @@ GRAPHENE = {"SCHEMA": "grapple.schema.schema"}
 GRAPPLE = {
     "APPS": {"pages": "", "media": ""},
     "EXPOSE_GRAPHIQL": False,
-    "ALLOWED_IMAGE_FILTERS": ["width-400", "width-800", "width-1200", "fill-300x200", "fill-600x400"],
+    "PAGE_SIZE": 10,
+    "MAX_PAGE_SIZE": 100,
+    # Renditions only from this list; cms/api/images.py checks each against the pixel cap.
+    "ALLOWED_IMAGE_FILTERS": [
+        "width-320", "width-480", "width-640", "width-800", "width-1024", "width-1280", "width-1600",
+        "width-320|format-webp", "width-640|format-webp", "width-1024|format-webp", "width-1600|format-webp",
+        "fill-160x160", "fill-320x240", "fill-480x320", "fill-640x360", "fill-960x540", "fill-1280x720",
+    ],
 }
+CMS_RENDITION_MAX_PIXELS = 1600 * 1600
+CMS_GRAPHQL_LIMITS = {
+    # Anchors: graphql-armor's 15 aliases; list sizes as GitHub's 1 to 100. Depth 8, not armor's 6:
+    # an image rendition inside a StreamField gallery is already 7 levels deep.
+    "MAX_QUERY_CHARS": int(os.environ.get("GRAPHQL_MAX_QUERY_CHARS", 10_000)),
+    "MAX_DEPTH": int(os.environ.get("GRAPHQL_MAX_DEPTH", 8)),
+    "MAX_ALIASES": int(os.environ.get("GRAPHQL_MAX_ALIASES", 15)),
+    "MAX_COST": int(os.environ.get("GRAPHQL_MAX_COST", 5_000)),
+    "DEFAULT_LIST_SIZE": 10,
+}
+CMS_GRAPHQL_INTROSPECTION = False  # staff users may always introspect; dev settings allow everyone
+CMS_GRAPHQL_CACHE_SECONDS = int(os.environ.get("GRAPHQL_CACHE_SECONDS", 60))
+CMS_PREVIEW_TOKEN_SECONDS = int(os.environ.get("PREVIEW_TOKEN_SECONDS", 30 * 60))
+WAGTAIL_HEADLESS_PREVIEW = {"CLIENT_URLS": {"default": "{SITE_ROOT_URL}"}, "REDIRECT_ON_PREVIEW": True}
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "*")  # unknown hosts are refused by tenant routing
 SECRET_KEY = os.environ.get("SECRET_KEY", "")

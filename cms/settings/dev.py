@@ -11,6 +11,7 @@ if not SECRET_KEY:  # noqa: F405
 
     SECRET_KEY = DataDir(DATA_DIR).secret_key()
 GRAPPLE = {**GRAPPLE, "EXPOSE_GRAPHIQL": True}
+CMS_GRAPHQL_INTROSPECTION = True
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

@@ -1,0 +1,125 @@
+"""Batch loading for GraphQL: images, renditions and documents of a whole page list in a few queries.
+
+Wagtail turns the ids in a StreamField into objects one StreamValue at a time (one
+query per page and block type). Resolvers that return a list of pages call
+`preload_media(pages)` first: it walks the raw stream data of every page, fetches all
+referenced images (with their renditions) and documents at once, and publishes them
+in a request-scoped store that the chooser blocks below read before querying.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from contextvars import ContextVar
+from typing import Iterator
+
+from django.db.models import ForeignKey
+from wagtail import blocks
+from wagtail.documents import get_document_model
+from wagtail.documents.blocks import DocumentChooserBlock
+from wagtail.fields import StreamField
+from wagtail.images import get_image_model
+from wagtail.images.blocks import ImageChooserBlock
+
+_store: ContextVar[dict | None] = ContextVar("cms_preloaded_media", default=None)
+
+
+@contextlib.contextmanager
+def media_store() -> Iterator[dict]:
+    """A fresh store for one GraphQL request; nothing survives the request."""
+    token = _store.set({"images": {}, "documents": {}})
+    try:
+        yield _store.get()
+    finally:
+        _store.reset(token)
+
+
+def _key(pk):
+    return int(pk) if isinstance(pk, (int, str)) and str(pk).isdigit() else pk
+
+
+class _PreloadingChooserMixin:
+    kind: str
+
+    def bulk_to_python(self, values):
+        store = _store.get()
+        cache = store[self.kind] if store is not None else {}
+        missing = [v for v in values if _key(v) not in cache]
+        fetched = dict(zip(missing, super().bulk_to_python(missing))) if missing else {}
+        return [cache[_key(v)] if _key(v) in cache else fetched.get(v) for v in values]
+
+
+class PreloadingImageChooserBlock(_PreloadingChooserMixin, ImageChooserBlock):
+    kind = "images"
+
+    def deconstruct(self):
+        # Migrations record the stock block: the preloading is a read-time detail.
+        path, args, kwargs = super().deconstruct()
+        return "wagtail.images.blocks.ImageChooserBlock", args, kwargs
+
+
+class PreloadingDocumentChooserBlock(_PreloadingChooserMixin, DocumentChooserBlock):
+    kind = "documents"
+
+    def deconstruct(self):
+        path, args, kwargs = super().deconstruct()
+        return "wagtail.documents.blocks.DocumentChooserBlock", args, kwargs
+
+
+def _collect(block, raw, images: set, documents: set) -> None:
+    """Gather chooser ids from one block's raw (JSON) value, recursively."""
+    if raw is None:
+        return
+    if isinstance(block, ImageChooserBlock):
+        images.add(raw)
+    elif isinstance(block, DocumentChooserBlock):
+        documents.add(raw)
+    elif isinstance(block, blocks.StreamBlock):
+        for item in raw or []:
+            child = block.child_blocks.get(item.get("type"))
+            if child is not None:
+                _collect(child, item.get("value"), images, documents)
+    elif isinstance(block, blocks.ListBlock):
+        for item in raw or []:
+            value = item.get("value") if isinstance(item, dict) and "type" in item and item.get("type") == "item" else item
+            _collect(block.child_block, value, images, documents)
+    elif isinstance(block, blocks.StructBlock):
+        for name, child in block.child_blocks.items():
+            _collect(child, (raw or {}).get(name), images, documents)
+
+
+def preload_media(pages: list, *, renditions: bool = True) -> None:
+    """Fetch every image and document the pages reference (FKs and StreamFields) in one query each.
+
+    Image foreign keys (e.g. `cover`) are set on the pages; StreamField choosers find
+    their objects in the request store. With `renditions`, each image's renditions come
+    in one more query, so rendition and srcSet resolvers do not query per image.
+    """
+    store = _store.get()
+    if store is None or not pages:
+        return
+    image_model, document_model = get_image_model(), get_document_model()
+    images: set = set()
+    documents: set = set()
+    image_fks: list[tuple] = []
+    for page in pages:
+        for field in type(page)._meta.concrete_fields:
+            if isinstance(field, ForeignKey) and field.related_model is image_model:
+                pk = getattr(page, field.attname)
+                if pk is not None:
+                    images.add(pk)
+                    image_fks.append((page, field, pk))
+            elif isinstance(field, StreamField):
+                # The StreamValue is lazy: reading raw_data runs no query.
+                _collect(field.stream_block, list(getattr(page, field.name).raw_data), images, documents)
+    wanted_images = {int(pk) for pk in images} - set(store["images"])
+    if wanted_images:
+        queryset = image_model.objects.filter(pk__in=wanted_images)
+        if renditions:
+            queryset = queryset.prefetch_renditions()
+        store["images"].update({image.pk: image for image in queryset})
+    wanted_documents = {int(pk) for pk in documents} - set(store["documents"])
+    if wanted_documents:
+        store["documents"].update({d.pk: d for d in document_model.objects.filter(pk__in=wanted_documents)})
+    for page, field, pk in image_fks:
+        field.set_cached_value(page, store["images"].get(int(pk)))

@@ -1,0 +1,127 @@
+"""The GraphQL endpoint of every site: limits, batch loading, and HTTP caching of GET queries."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
+from graphene_django.views import GraphQLView, HttpError
+from graphql import ArgumentNode, ExecutionResult, GraphQLError, parse, specified_rules, visit
+from graphql.language import Visitor
+
+from .errors import ClientError
+from .limits import current_limits, estimate_cost, validation_rules
+from .preload import media_store
+
+
+def _error_response(status: int, message: str) -> HttpResponse:
+    return HttpResponse(json.dumps({"errors": [{"message": message}]}), status=status, content_type="application/json")
+
+
+class _TokenArgumentFinder(Visitor):
+    found = False
+
+    def enter_argument(self, node: ArgumentNode, *args):
+        if node.name.value == "token":
+            self.found = True
+
+
+def uses_preview_token(query: str) -> bool:
+    try:
+        finder = _TokenArgumentFinder()
+        visit(parse(query), finder)
+        return finder.found
+    except GraphQLError:
+        return False
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class SiteGraphQLView(GraphQLView):
+    """graphene-django's view with our limits; one query per request; cacheable GETs.
+
+    Unlike the stock view it sets no CSRF cookie: a response that sets cookies cannot be
+    cached by a CDN, and the endpoint takes no cookie-authenticated writes.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method not in ("GET", "POST"):
+            response = _error_response(405, "GraphQL is served over GET and POST only.")
+            response["Allow"] = "GET, POST"
+            return response
+        try:
+            data = self.parse_body(request)
+            if isinstance(data, list):
+                return _error_response(400, "Batched queries are not accepted; send one query per request.")
+            query = self.get_graphql_params(request, data)[0]
+        except HttpError as error:
+            return _error_response(error.response.status_code, error.message or error.response.content.decode())
+        limits = current_limits()
+        if query and len(query) > limits.max_query_chars:
+            return _error_response(
+                400, f"Query is {len(query)} characters; the maximum query size is {limits.max_query_chars}."
+            )
+        self.validation_rules = [
+            *specified_rules, *validation_rules(allow_introspection=self._allows_introspection(request))
+        ]
+        try:
+            with media_store():
+                result, status = self.get_response(request, data)
+        except HttpError as error:
+            return _error_response(error.response.status_code, error.message or error.response.content.decode())
+        response = HttpResponse(result, status=status, content_type="application/json")
+        if request.method == "GET" and status == 200:
+            return self._cacheable(request, response, private=bool(query and uses_preview_token(query)))
+        return response
+
+    @staticmethod
+    def _allows_introspection(request) -> bool:
+        return settings.CMS_GRAPHQL_INTROSPECTION or bool(getattr(request, "user", None) and request.user.is_staff)
+
+    def execute_graphql_request(self, request, data, query, variables, operation_name, show_graphiql=False):
+        if query:
+            try:
+                document = parse(query)
+            except GraphQLError:
+                document = None  # the stock path reports the syntax error
+            if document is not None:
+                limit, cost = current_limits().max_cost, estimate_cost(document, operation_name, variables)
+                if cost > limit:
+                    return ExecutionResult(errors=[GraphQLError(f"Query cost {cost} exceeds the maximum cost of {limit}.")])
+        return super().execute_graphql_request(request, data, query, variables, operation_name, show_graphiql)
+
+    def get_response(self, request, data, show_graphiql=False):
+        result, status = super().get_response(request, data, show_graphiql)
+        if status == 200 and result and '"errors"' in result:
+            errors = json.loads(result).get("errors") or []
+            if errors and all((e.get("extensions") or {}).get("code") == "BAD_REQUEST" for e in errors):
+                status = 400
+        return result, status
+
+    @staticmethod
+    def format_error(error):
+        formatted = GraphQLView.format_error(error)
+        original = getattr(error, "original_error", None)
+        if isinstance(error, ClientError) or isinstance(original, ClientError):
+            formatted.setdefault("extensions", {})["code"] = "BAD_REQUEST"
+        return formatted
+
+    @staticmethod
+    def _cacheable(request, response: HttpResponse, *, private: bool) -> HttpResponse:
+        if private:
+            patch_cache_control(response, private=True, no_store=True)
+            return response
+        etag = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
+        response["ETag"] = etag
+        patch_cache_control(response, public=True, max_age=settings.CMS_GRAPHQL_CACHE_SECONDS)
+        patch_vary_headers(response, ["Accept-Encoding"])
+        if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+            not_modified = HttpResponseNotModified()
+            for header in ("ETag", "Cache-Control", "Vary"):
+                not_modified[header] = response[header]
+            return not_modified
+        return response

@@ -1,0 +1,28 @@
+"""The queries a front end sends, shared by the tests and the benchmark."""
+
+TYPICAL_PAGE_QUERY = """
+query FrontPage {
+  site { name shortName kindName parent { name } }
+  navigation { label url children { label url } }
+  contentPages(kind: ARTICLE, first: 20) {
+    items {
+      id title url
+      ... on ArticlePage {
+        date summary author source tagNames artFormsDisplay { code name }
+        cover { url srcSet(sizes: [320, 640]) rendition(fill: "640x360") { url width height } }
+        body {
+          blockType field
+          ... on RichTextBlock { value }
+          ... on ImageWithCaptionBlock { caption image { srcSet(sizes: [320, 640]) rendition(width: 800) { url } } }
+          ... on GalleryBlock { title images { ... on ImageWithCaptionBlock { caption image { rendition(fill: "320x240") { url } } } } }
+          ... on QuoteBlock { text attribution }
+          ... on AttachmentBlock { title document { url title } }
+          ... on TableBlock { rows firstRowIsHeader }
+        }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+  siteSettings { sponsor icpNumber policeNumber siteCode copyright address phone }
+}
+"""
