@@ -53,10 +53,10 @@ class SiteGraphQLView(GraphQLView):
             response = _error_response(405, "GraphQL is served over GET and POST only.")
             response["Allow"] = "GET, POST"
             return response
+        if request.content_type == "application/json" and request.body.lstrip()[:1] == b"[":
+            return _error_response(400, "Batched queries are not accepted; send one query per request.")
         try:
             data = self.parse_body(request)
-            if isinstance(data, list):
-                return _error_response(400, "Batched queries are not accepted; send one query per request.")
             query = self.get_graphql_params(request, data)[0]
         except HttpError as error:
             return _error_response(error.response.status_code, error.message or error.response.content.decode())
@@ -74,8 +74,9 @@ class SiteGraphQLView(GraphQLView):
         except HttpError as error:
             return _error_response(error.response.status_code, error.message or error.response.content.decode())
         response = HttpResponse(result, status=status, content_type="application/json")
-        if request.method == "GET" and status == 200:
-            return self._cacheable(request, response, private=bool(query and uses_preview_token(query)))
+        if request.method == "GET":
+            cacheable = status == 200 and not (query and uses_preview_token(query))
+            return self._cacheable(request, response, private=not cacheable)
         return response
 
     @staticmethod

@@ -219,7 +219,10 @@ def populate_site(spec: DemoSite) -> None:
     settings.police_number = spec.police_number
     settings.site_code = spec.site_code
     settings.copyright = f"版权所有 © {spec.name}"
-    settings.navigation = [("menu", {"label": "", "page": section.pk, "url": "", "children": []}) for section in (news, notices, about)]
+    settings.navigation = [
+        {"type": "menu", "value": {"label": "", "page": section.pk, "url": "", "children": []}}
+        for section in (news, notices, about)
+    ]
     settings.save()
 
 

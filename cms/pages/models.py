@@ -6,9 +6,8 @@ import graphene
 from django import forms
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
-from django.conf import settings
-from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
-from django.db import connection, models
+from django.core.signing import TimestampSigner
+from django.db import models
 from django.utils import timezone
 from grapple.models import (
     GraphQLField,
@@ -31,6 +30,7 @@ from wagtail.search import index
 from wagtail_headless_preview.models import HeadlessPreviewMixin, PagePreview
 
 from .blocks import BodyBlock, ImageWithCaptionBlock
+from .preview import PreviewTokenError, check_preview_token, preview_signer
 from .taxonomy import ArtForm
 
 SECTION_CHILDREN = [
@@ -79,20 +79,16 @@ class SitePage(HeadlessPreviewMixin, Page):
 
     @classmethod
     def get_preview_signer(cls) -> TimestampSigner:
-        # Salted with the schema: a token made on one site is refused by every other.
-        return TimestampSigner(salt=f"cms.preview:{connection.schema_name}")
+        return preview_signer()
 
     @classmethod
     def get_page_from_preview_token(cls, token: str):
         from cms.api.errors import ClientError
 
-        minutes = settings.CMS_PREVIEW_TOKEN_SECONDS // 60
         try:
-            cls.get_preview_signer().unsign(token, max_age=settings.CMS_PREVIEW_TOKEN_SECONDS)
-        except SignatureExpired:
-            raise ClientError(f"The preview token has expired (tokens last {minutes} minutes); preview again from the admin.") from None
-        except BadSignature:
-            raise ClientError("The preview token is not valid for this site.") from None
+            check_preview_token(token)
+        except PreviewTokenError as error:
+            raise ClientError(str(error)) from None
         preview = PagePreview.objects.filter(token=token).first()
         if preview is None:
             raise ClientError("The preview token is no longer known; preview again from the admin.")

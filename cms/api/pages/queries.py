@@ -14,6 +14,7 @@ from cms.api.errors import ClientError
 from cms.api.preload import preload_media
 from cms.pages import selectors
 from cms.pages.models import SiteSettings
+from cms.pages.preview import PreviewTokenError, check_preview_token
 from cms.pages.taxonomy import ArtForm
 
 MAX_PAGE_SIZE = 100
@@ -165,8 +166,13 @@ class PagesQuery:
         }
 
     def resolve_page(root, info, **kwargs):
-        """grapple's `page`, also accepting a percent-encoded urlPath (as `url` gives it)."""
-        url_path = kwargs.get("url_path")
+        """grapple's `page`: also takes a percent-encoded urlPath (as `url` gives it), and says why a token is refused."""
+        url_path, token = kwargs.get("url_path"), kwargs.get("token")
+        if token:
+            try:
+                check_preview_token(token)
+            except PreviewTokenError as error:
+                raise ClientError(str(error)) from None
         return get_specific_page(
             id=kwargs.get("id"), slug=kwargs.get("slug"), url_path=unquote(url_path) if url_path else None,
             token=kwargs.get("token"), content_type=kwargs.get("content_type"), site=get_site_filter(info, **kwargs),
