@@ -4,6 +4,7 @@
     cms manage <command>     any Django management command (migrate_schemas, createsuperuser, ...)
     cms worker               run background tasks, each in its site's schema
     cms publish-scheduled    publish and unpublish scheduled pages on every site
+    cms benchmark graphql    our GraphQL endpoint against stock wagtail-grapple, side by side
 """
 
 from __future__ import annotations
@@ -70,6 +71,15 @@ def _parser() -> argparse.ArgumentParser:
 
     scheduled = with_data_dir(sub.add_parser("publish-scheduled", help="publish scheduled pages on every site"))
     scheduled.set_defaults(handler=cmd_publish_scheduled)
+
+    bench = sub.add_parser("benchmark", help="measure against the stock peers, on a throwaway database")
+    bench.add_argument("target", choices=["graphql"], help="what to measure")
+    bench.add_argument("--articles", type=int, default=100, help="articles in the benchmark site (default 100)")
+    bench.add_argument("--seconds", type=float, default=10, help="seconds of load per endpoint (default 10)")
+    bench.add_argument("--concurrency", type=int, default=4, help="concurrent client connections (default 4)")
+    bench.add_argument("--requests", type=int, default=50, help="sequential requests for latency (default 50)")
+    bench.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    bench.set_defaults(handler=cmd_benchmark)
     return parser
 
 
@@ -207,6 +217,70 @@ def _serve(args, data_dir: DataDir, credentials: tuple[str, str], started: float
     _say("Stopping...")
     _terminate(web, worker)
     return exit_code
+
+
+def cmd_benchmark(args) -> int:
+    import shutil
+    import tempfile
+
+    from django.core.management.utils import get_random_secret_key
+
+    root = Path(tempfile.mkdtemp(prefix="cms-benchmark-"))
+    os.environ.update(
+        CMS_DATA_DIR=str(root), CMS_MEDIA_ROOT=str(root / "media"), DJANGO_SETTINGS_MODULE="cms.settings.benchmark",
+        SECRET_KEY=get_random_secret_key(), HTTPS="0",
+    )
+    os.environ.pop("DATABASE_URL", None)
+    (root / "static").mkdir()
+    web = None
+    try:
+        _say("Starting a throwaway PostgreSQL and building the benchmark site...")
+        os.environ["DATABASE_URL"] = dbserver.start(root / "pg", fast_unsafe=True)
+        setup_django()
+        from django.core.management import call_command
+        from django.db import connections
+
+        from cms.api import benchmark
+        from cms.api.examples import STOCK_PAGE_QUERY, TYPICAL_PAGE_QUERY
+        from sites.services import ensure_central_office
+
+        call_command("migrate_schemas", interactive=False, verbosity=0)
+        ensure_central_office(domain="localhost")
+        benchmark.build_site(articles=args.articles, progress=_say)
+        connections.close_all()
+        port = _free_port()
+        web = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "cms.wsgi:application", "--bind", f"127.0.0.1:{port}",
+             "--workers", str(args.workers), "--log-level", "warning"],
+            env=dict(os.environ),
+        )
+        if not _wait_until_listening("127.0.0.1", port, web):
+            raise CmsError("The benchmark server did not start.")
+        common = dict(requests_for_latency=args.requests, seconds=args.seconds, concurrency=args.concurrency)
+        _say("Measuring our endpoint...")
+        ours = benchmark.measure(name="ours", url=f"http://127.0.0.1:{port}/graphql/", query=TYPICAL_PAGE_QUERY,
+                                 list_key="contentPages", **common)
+        _say("Measuring stock wagtail-grapple...")
+        stock = benchmark.measure(name="stock", url=f"http://127.0.0.1:{port}/graphql-stock/", query=STOCK_PAGE_QUERY,
+                                  list_key="pages", **common)
+        print()
+        print(benchmark.report(ours, stock, articles=args.articles, workers=args.workers,
+                               concurrency=args.concurrency, seconds=args.seconds), flush=True)
+        return 0
+    finally:
+        if web is not None:
+            _terminate(web)
+        from django.db import connections
+
+        connections.close_all()
+        dbserver.stop(root / "pg")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _run_scheduler(stop: threading.Event) -> None:

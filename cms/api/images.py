@@ -7,6 +7,7 @@ from django.core.checks import Error, register
 from grapple.types.images import ImageObjectType, rendition_allowed
 
 from .errors import ClientError
+from .preload import batching_active, rendition_for
 
 _stock_resolve_rendition = ImageObjectType.resolve_rendition
 
@@ -23,7 +24,10 @@ def resolve_rendition(instance, info, **kwargs):
         raise ClientError(
             f"Rendition filter '{filters}' is not allowed. Allowed filters: {', '.join(allowed_filters())}."
         )
-    return _stock_resolve_rendition(instance, info, **kwargs)
+    if instance.is_svg() or not batching_active():
+        # grapple's own path: SVG-safe handling, and the stock endpoint of the benchmark
+        return _stock_resolve_rendition(instance, info, **kwargs)
+    return rendition_for(instance, filters)
 
 
 # grapple has no hook for this; the generated image types inherit the resolver from here.

@@ -20,6 +20,7 @@ from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.fields import StreamField
 from wagtail.images import get_image_model
 from wagtail.images.blocks import ImageChooserBlock
+from wagtail.images.models import Filter
 
 _store: ContextVar[dict | None] = ContextVar("cms_preloaded_media", default=None)
 
@@ -27,11 +28,15 @@ _store: ContextVar[dict | None] = ContextVar("cms_preloaded_media", default=None
 @contextlib.contextmanager
 def media_store() -> Iterator[dict]:
     """A fresh store for one GraphQL request; nothing survives the request."""
-    token = _store.set({"images": {}, "documents": {}})
+    token = _store.set({"images": {}, "documents": {}, "renditions": {}})
     try:
         yield _store.get()
     finally:
         _store.reset(token)
+
+
+def batching_active() -> bool:
+    return _store.get() is not None
 
 
 def _key(pk):
@@ -64,6 +69,25 @@ class PreloadingDocumentChooserBlock(_PreloadingChooserMixin, DocumentChooserBlo
     def deconstruct(self):
         path, args, kwargs = super().deconstruct()
         return "wagtail.documents.blocks.DocumentChooserBlock", args, kwargs
+
+
+# Parsed filters, shared: Wagtail re-parses a spec string on every get_rendition call.
+_filters: dict[str, Filter] = {}
+
+
+def rendition_for(image, spec: str):
+    """image.get_rendition(spec), remembered for the request and without re-parsing the spec.
+
+    With prefetched renditions (see preload_media) an existing rendition costs no query
+    and no cache write; a missing one is made by Wagtail as usual.
+    """
+    store = _store.get()
+    memo = store["renditions"] if store is not None else {}
+    key = (image.pk, spec)
+    if key not in memo:
+        filter = _filters.get(spec) or _filters.setdefault(spec, Filter(spec=spec))
+        memo[key] = image.find_existing_renditions(filter).get(filter) or image.get_rendition(filter)
+    return memo[key]
 
 
 def _collect(block, raw, images: set, documents: set) -> None:

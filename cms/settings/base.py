@@ -218,3 +218,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+CMS_BENCHMARK = False  # mounts the stock grapple endpoint at /graphql-stock/ for `cms benchmark graphql`

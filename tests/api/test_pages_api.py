@@ -10,7 +10,7 @@ from wagtail.models import PageViewRestriction
 
 from cms.pages.models import ArticlePage, SiteSettings
 from tests.api.conftest import graphql_data, graphql_errors, post_graphql
-from tests.api.queries import TYPICAL_PAGE_QUERY
+from cms.api.examples import TYPICAL_PAGE_QUERY
 from tests.conftest import HOSTS
 from tests.factories import make_document, make_image, make_section, publish, rich_body
 

@@ -1,0 +1,194 @@
+"""`cms benchmark graphql`: our endpoint against stock wagtail-grapple, same data, same server, real HTTP.
+
+Runs on a throwaway embedded PostgreSQL: nothing of the user's data folder is touched.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from dataclasses import dataclass
+
+from django.db import connection
+
+BENCH_HOST = "bench.localhost"
+
+
+class CountQueriesMiddleware:
+    """Adds X-SQL-Queries: every statement of the request, routing included (benchmark settings only)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        count = 0
+
+        def counter(execute, sql, params, many, context):
+            nonlocal count
+            count += 1
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counter):
+            response = self.get_response(request)
+        response["X-SQL-Queries"] = str(count)
+        return response
+
+
+def build_site(*, articles: int, progress=print):
+    """One site with `articles` articles, each with its own cover, body images, gallery, document and table."""
+    from django_tenants.utils import schema_context
+
+    from cms.pages.models import ArticlePage, SectionPage, SiteSettings
+    from sites.models import Association
+    from sites.services import create_site
+
+    if Association.objects.filter(slug="bench").exists():
+        return
+    site = create_site(name="基准测试网站", short_name="基准", slug="bench", kind="national_federation", domain=BENCH_HOST)
+    with schema_context(site.schema_name):
+        from wagtail.models import Site
+
+        wagtail_site = Site.objects.get()
+        home = wagtail_site.root_page
+        section = SectionPage(title="新闻动态", slug="news", show_in_menus=True)
+        home.add_child(instance=section)
+        section.save_revision().publish()
+        for number in range(articles):
+            if number % 20 == 0:
+                progress(f"  articles {number}/{articles}")
+            cover, inline, document = _image(number, "封面"), _image(number, "插图"), _document(number)
+            article = ArticlePage(
+                title=f"基准文章{number:04d}：文艺工作者深入基层开展创作", date=f"2026-{1 + number % 12:02d}-{1 + number % 28:02d}",
+                author="宣传部", source="基准", summary="文艺工作者深入生活、扎根人民，创作了一批优秀作品。" * 2,
+                cover=cover, art_forms=["literature", "music"],
+                body=[
+                    {"type": "paragraph", "value": "<p>" + "会议强调，要坚持以人民为中心的创作导向。" * 8 + "</p>"},
+                    {"type": "image", "value": {"image": inline.pk, "caption": "活动现场"}},
+                    {"type": "paragraph", "value": "<p>" + "与会代表深入交流，提出了许多意见建议。" * 8 + "</p>"},
+                    {"type": "gallery", "value": {"title": "组图", "images": [
+                        {"image": cover.pk, "caption": "一"}, {"image": inline.pk, "caption": "二"}]}},
+                    {"type": "quote", "value": {"text": "文艺是时代前进的号角", "attribution": ""}},
+                    {"type": "attachment", "value": {"document": document.pk, "title": "会议材料"}},
+                    {"type": "table", "value": {"data": [["项目", "数量"], ["作品", str(number)]],
+                                                "first_row_is_table_header": True, "first_col_is_header": False}},
+                ],
+            )
+            article.tags.add("工作动态", f"专题{number % 10}")
+            section.add_child(instance=article)
+            article.save_revision().publish()
+        settings = SiteSettings.for_site(wagtail_site)
+        settings.icp_number = "京ICP备00000000号"
+        settings.sponsor = "基准测试网站"
+        settings.navigation = [{"type": "menu", "value": {"label": "", "page": section.pk, "url": "", "children": []}}]
+        settings.save()
+
+
+def _image(number: int, label: str):
+    import io
+
+    from django.core.files.images import ImageFile
+    from PIL import Image as PILImage
+
+    from cms.media.models import SiteImage
+
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (1280, 720), ((number * 37) % 255, 90, 120)).save(buffer, format="JPEG", quality=80)
+    image = SiteImage(title=f"{label}{number}")
+    image.file = ImageFile(buffer, name=f"{label}-{number}.jpg")
+    image.save()
+    return image
+
+
+def _document(number: int):
+    from django.core.files.base import ContentFile
+
+    from cms.media.models import SiteDocument
+
+    document = SiteDocument(title=f"会议材料{number}")
+    document.file = ContentFile(b"%PDF-1.4 benchmark", name=f"material-{number}.pdf")
+    document.save()
+    return document
+
+
+@dataclass
+class Result:
+    name: str
+    queries: int
+    items: int
+    median_ms: float
+    p95_ms: float
+    throughput: float
+
+
+def measure(*, name: str, url: str, query: str, list_key: str, requests_for_latency: int, seconds: float,
+            concurrency: int) -> Result:
+    import requests
+
+    session = requests.Session()
+    headers = {"Host": BENCH_HOST, "Content-Type": "application/json"}
+
+    def call(client):
+        response = client.post(url, json={"query": query}, headers=headers, timeout=60)
+        payload = response.json()
+        if response.status_code != 200 or payload.get("errors"):
+            raise RuntimeError(f"{name}: {response.status_code} {str(payload)[:500]}")
+        return response, payload
+
+    for _ in range(3):  # renditions are made on first use; measure the steady state
+        response, payload = call(session)
+    data = payload["data"]
+    items = len(data["contentPages"]["items"]) if list_key == "contentPages" else len(data[list_key])
+    queries = int(response.headers["X-SQL-Queries"])
+
+    latencies = []
+    for _ in range(requests_for_latency):
+        started = time.perf_counter()
+        call(session)
+        latencies.append((time.perf_counter() - started) * 1000)
+
+    done = 0
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def worker():
+        nonlocal done
+        client = requests.Session()
+        while time.monotonic() < deadline:
+            call(client)
+            with lock:
+                done += 1
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    return Result(
+        name=name, queries=queries, items=items, median_ms=statistics.median(latencies),
+        p95_ms=latencies[max(0, int(len(latencies) * 0.95) - 1)], throughput=done / elapsed,
+    )
+
+
+def report(ours: Result, stock: Result, *, articles: int, workers: int, concurrency: int, seconds: float) -> str:
+    rows = [
+        ("articles in the list", f"{ours.items}", f"{stock.items}", ""),
+        ("SQL queries per request", f"{ours.queries}", f"{stock.queries}", f"{stock.queries / max(ours.queries, 1):.1f}x fewer"),
+        ("median latency (ms)", f"{ours.median_ms:.1f}", f"{stock.median_ms:.1f}", f"{stock.median_ms / ours.median_ms:.2f}x faster"),
+        ("p95 latency (ms)", f"{ours.p95_ms:.1f}", f"{stock.p95_ms:.1f}", f"{stock.p95_ms / ours.p95_ms:.2f}x faster"),
+        ("throughput (req/s)", f"{ours.throughput:.1f}", f"{stock.throughput:.1f}", f"{ours.throughput / stock.throughput:.2f}x"),
+    ]
+    lines = [
+        "GraphQL benchmark: a typical front page (navigation, the 20 latest articles with StreamField bodies",
+        "and image renditions, footer), over real HTTP.",
+        f"Site: {articles} articles, each with its own cover, inline image, gallery, document and table.",
+        f"Server: gunicorn, {workers} workers, production settings. Client: {concurrency} connections for {seconds:.0f} s "
+        "for throughput; sequential requests for latency.",
+        "",
+        f"{'':26}{'ours':>12}{'stock grapple':>16}   ratio",
+    ]
+    lines += [f"{label:26}{a:>12}{b:>16}   {ratio}" for label, a, b, ratio in rows]
+    return "\n".join(lines)
