@@ -1,4 +1,4 @@
-"""The GraphQL endpoint of every site: limits, batch loading, and HTTP caching of GET queries."""
+"""The GraphQL endpoint of every site: limits, batch loading, answer caching, HTTP caching of GETs."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import GraphQLView, HttpError
-from graphql import ArgumentNode, ExecutionResult, GraphQLError, parse, specified_rules, visit
+from graphql import ArgumentNode, ExecutionResult, GraphQLError, OperationType, execute, get_operation_ast, visit
 from graphql.language import Visitor
 
 from .errors import ClientError
-from .limits import current_limits, estimate_cost, validation_rules
+from .execution import cached_response, parsed, remember_response, response_cache_key, validation_errors
+from .limits import current_limits, estimate_cost
 from .preload import media_store
+from .versioning import current_version
 
 
 def _error_response(status: int, message: str) -> HttpResponse:
@@ -34,7 +36,7 @@ class _TokenArgumentFinder(Visitor):
 def uses_preview_token(query: str) -> bool:
     try:
         finder = _TokenArgumentFinder()
-        visit(parse(query), finder)
+        visit(parsed(query), finder)
         return finder.found
     except GraphQLError:
         return False
@@ -42,7 +44,7 @@ def uses_preview_token(query: str) -> bool:
 
 @method_decorator(csrf_exempt, name="dispatch")
 class SiteGraphQLView(GraphQLView):
-    """graphene-django's view with our limits; one query per request; cacheable GETs.
+    """graphene-django's view with our limits; one query per request; cached answers; cacheable GETs.
 
     Unlike the stock view it sets no CSRF cookie: a response that sets cookies cannot be
     cached by a CDN, and the endpoint takes no cookie-authenticated writes.
@@ -57,7 +59,7 @@ class SiteGraphQLView(GraphQLView):
             return _error_response(400, "Batched queries are not accepted; send one query per request.")
         try:
             data = self.parse_body(request)
-            query = self.get_graphql_params(request, data)[0]
+            query, variables, operation_name, _ = self.get_graphql_params(request, data)
         except HttpError as error:
             return _error_response(error.response.status_code, error.message or error.response.content.decode())
         limits = current_limits()
@@ -65,18 +67,30 @@ class SiteGraphQLView(GraphQLView):
             return _error_response(
                 400, f"Query is {len(query)} characters; the maximum query size is {limits.max_query_chars}."
             )
-        self.validation_rules = [
-            *specified_rules, *validation_rules(allow_introspection=self._allows_introspection(request))
-        ]
-        try:
-            with media_store():
-                result, status = self.get_response(request, data)
-        except HttpError as error:
-            return _error_response(error.response.status_code, error.message or error.response.content.decode())
+        request.cms_allow_introspection = self._allows_introspection(request)
+        preview = bool(query and uses_preview_token(query))
+        cache_key = None
+        if query and not preview:
+            cache_key = response_cache_key(
+                version=current_version(), query=query, variables=variables, operation_name=operation_name,
+                allow_introspection=request.cms_allow_introspection,
+            )
+        # A client may ask for a fresh answer (Cache-Control: no-cache), as with any HTTP cache.
+        fresh = "no-cache" in request.headers.get("Cache-Control", "")
+        result = cached_response(cache_key) if cache_key and not fresh else None
+        if result is not None:
+            status = 200
+        else:
+            try:
+                with media_store():
+                    result, status = self.get_response(request, data)
+            except HttpError as error:
+                return _error_response(error.response.status_code, error.message or error.response.content.decode())
+            if cache_key and status == 200 and result and '"errors"' not in result:
+                remember_response(cache_key, result)
         response = HttpResponse(result, status=status, content_type="application/json")
         if request.method == "GET":
-            cacheable = status == 200 and not (query and uses_preview_token(query))
-            return self._cacheable(request, response, private=not cacheable)
+            return self._cacheable(request, response, private=preview or status != 200)
         return response
 
     @staticmethod
@@ -84,16 +98,30 @@ class SiteGraphQLView(GraphQLView):
         return settings.CMS_GRAPHQL_INTROSPECTION or bool(getattr(request, "user", None) and request.user.is_staff)
 
     def execute_graphql_request(self, request, data, query, variables, operation_name, show_graphiql=False):
-        if query:
-            try:
-                document = parse(query)
-            except GraphQLError:
-                document = None  # the stock path reports the syntax error
-            if document is not None:
-                limit, cost = current_limits().max_cost, estimate_cost(document, operation_name, variables)
-                if cost > limit:
-                    return ExecutionResult(errors=[GraphQLError(f"Query cost {cost} exceeds the maximum cost of {limit}.")])
-        return super().execute_graphql_request(request, data, query, variables, operation_name, show_graphiql)
+        """graphene-django's execution, with the parsed and validated document reused across requests."""
+        if not query:
+            raise HttpError(HttpResponse(status=400), "Must provide query string.")
+        schema = self.schema.graphql_schema
+        try:
+            document = parsed(query)
+        except GraphQLError as error:
+            return ExecutionResult(errors=[error])
+        operation = get_operation_ast(document, operation_name)
+        if request.method == "GET" and operation is not None and operation.operation != OperationType.QUERY:
+            raise HttpError(HttpResponse(status=405), "Only queries can be sent with GET; use POST.")
+        errors = validation_errors(schema, query, request.cms_allow_introspection)
+        if errors:
+            return ExecutionResult(errors=list(errors))
+        limit, cost = current_limits().max_cost, estimate_cost(document, operation_name, variables)
+        if cost > limit:
+            return ExecutionResult(errors=[GraphQLError(f"Query cost {cost} exceeds the maximum cost of {limit}.")])
+        try:
+            return execute(
+                schema, document, root_value=self.get_root_value(request), context_value=self.get_context(request),
+                variable_values=variables, operation_name=operation_name, middleware=self.get_middleware(request),
+            )
+        except Exception as error:  # as graphene-django: an execution failure is reported, not raised
+            return ExecutionResult(errors=[error])
 
     def get_response(self, request, data, show_graphiql=False):
         result, status = super().get_response(request, data, show_graphiql)

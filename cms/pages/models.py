@@ -451,3 +451,4 @@ class SiteSettings(BaseSiteSetting):
     class Meta:
         verbose_name = "网站设置"
         verbose_name_plural = "网站设置"
+

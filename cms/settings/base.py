@@ -44,6 +44,7 @@ CONTENT_APPS = [
     "cms.accounts",
     "cms.media",
     "cms.pages",
+    "cms.api",
     "wagtail_headless_preview",
     *WAGTAIL_APPS,
 ]
@@ -56,7 +57,6 @@ SHARED_APPS = [
     *CONTENT_APPS,
     "django.contrib.staticfiles",
     "cms.core",
-    "cms.api",
     "graphene_django",
     "grapple",
 ]
@@ -205,7 +205,9 @@ CMS_GRAPHQL_LIMITS = {
     "DEFAULT_LIST_SIZE": 10,
 }
 CMS_GRAPHQL_INTROSPECTION = False  # staff users may always introspect; dev settings allow everyone
-CMS_GRAPHQL_CACHE_SECONDS = int(os.environ.get("GRAPHQL_CACHE_SECONDS", 60))
+CMS_GRAPHQL_CACHE_SECONDS = int(os.environ.get("GRAPHQL_CACHE_SECONDS", 60))  # max-age of GET answers
+# Whole answers cached per site and content version (any change moves the version); 0 turns it off.
+CMS_GRAPHQL_RESPONSE_CACHE_SECONDS = int(os.environ.get("GRAPHQL_RESPONSE_CACHE_SECONDS", 300))
 CMS_PREVIEW_TOKEN_SECONDS = int(os.environ.get("PREVIEW_TOKEN_SECONDS", 30 * 60))
 WAGTAIL_HEADLESS_PREVIEW = {"CLIENT_URLS": {"default": "{SITE_ROOT_URL}"}, "REDIRECT_ON_PREVIEW": True}
 

@@ -222,7 +222,8 @@ def count_queries(client, query, host=HOSTS["alpha"]) -> tuple[int, dict]:
     return len(queries), response.json()["data"]
 
 
-def test_typical_front_page_query_runs_a_constant_number_of_queries(client, beta):
+def test_typical_front_page_query_runs_a_constant_number_of_queries(client, beta, settings):
+    settings.CMS_GRAPHQL_RESPONSE_CACHE_SECONDS = 0  # measure execution, not the answer cache
     # Given a site with 5 articles (each with its own cover, body image and document)
     make_articles(beta, 5, slug="first")
     # When the typical front-page query (site, navigation, 20 latest articles with bodies and renditions, footer) runs
@@ -236,3 +237,21 @@ def test_typical_front_page_query_runs_a_constant_number_of_queries(client, beta
     assert all(item["cover"]["rendition"]["url"] for item in large_data["contentPages"]["items"])
     assert small == large
     assert large <= 10, f"{large} queries"
+
+
+def test_a_repeated_query_is_answered_from_the_cache_until_content_changes(client, alpha, news):
+    query = "{ contentPages(first: 2) { items { title } } }"
+    first = graphql_data(client, query)
+    with CaptureQueriesContext(connection) as queries:
+        assert graphql_data(client, query) == first
+    assert len(queries) <= 3, [q["sql"] for q in queries]  # search path, content version (routing is cached)
+    # When an editor publishes a new article, the next answer has it at once
+    with schema_context(alpha.schema_name):
+        publish(news["section"], ArticlePage(title="刚刚发布", date="2026-12-01"))
+    assert titles(graphql_data(client, query))[0] == "刚刚发布"
+
+
+def test_cached_answers_are_per_site(client, alpha, beta, news):
+    query = "{ site { name } contentPages(first: 1) { items { title } } }"
+    assert graphql_data(client, query)["site"]["name"] == "测试全国文联"
+    assert graphql_data(client, query, host=HOSTS["beta"]) == {"site": {"name": "测试作家协会"}, "contentPages": {"items": []}}
