@@ -45,10 +45,16 @@ def make_section(site, title: str, slug: str, parent=None) -> SectionPage:
         return section
 
 
-def rich_body(image: SiteImage, document: SiteDocument, text: str = "正文") -> list:
-    """A body with every block type of the library, in StreamField's raw (JSON) form."""
+def rich_body(image: SiteImage, document: SiteDocument, text: str = "正文", link_to=None) -> list:
+    """A body with every block type of the library, in StreamField's raw (JSON) form.
+
+    With `link_to` (a page), the first paragraph also links to it and to the document.
+    """
+    links = ""
+    if link_to is not None:
+        links = f'<p><a id="{link_to.pk}" linktype="page">相关页面</a> <a linktype="document" id="{document.pk}">附件</a></p>'
     blocks = [
-        ("paragraph", f"<p>{text}</p>"),
+        ("paragraph", f"<p>{text}</p>{links}"),
         ("image", {"image": image.pk, "caption": "图片说明"}),
         ("gallery", {"title": "组图", "images": [{"image": image.pk, "caption": "一"}, {"image": image.pk, "caption": "二"}]}),
         ("quote", {"text": "文艺是时代前进的号角", "attribution": "出处"}),

@@ -34,9 +34,8 @@ def response_cache_key(*, version: int, query: str, variables, operation_name, a
 
 
 def cached_response(key: str) -> str | None:
-    return cache.get(key) if settings.CMS_GRAPHQL_RESPONSE_CACHE_SECONDS else None
+    return cache.get(key)
 
 
 def remember_response(key: str, result: str) -> None:
-    if settings.CMS_GRAPHQL_RESPONSE_CACHE_SECONDS:
-        cache.set(key, result, settings.CMS_GRAPHQL_RESPONSE_CACHE_SECONDS)
+    cache.set(key, result, settings.CMS_GRAPHQL_RESPONSE_CACHE_SECONDS)

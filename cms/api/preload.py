@@ -10,6 +10,7 @@ in a request-scoped store that the chooser blocks below read before querying.
 from __future__ import annotations
 
 import contextlib
+import re
 from contextvars import ContextVar
 from typing import Iterator
 
@@ -21,6 +22,7 @@ from wagtail.fields import StreamField
 from wagtail.images import get_image_model
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.images.models import Filter
+from wagtail.models import Page
 
 _store: ContextVar[dict | None] = ContextVar("cms_preloaded_media", default=None)
 
@@ -28,7 +30,7 @@ _store: ContextVar[dict | None] = ContextVar("cms_preloaded_media", default=None
 @contextlib.contextmanager
 def media_store() -> Iterator[dict]:
     """A fresh store for one GraphQL request; nothing survives the request."""
-    token = _store.set({"images": {}, "documents": {}, "renditions": {}})
+    token = _store.set({"images": {}, "documents": {}, "pages": {}, "renditions": {}})
     try:
         yield _store.get()
     finally:
@@ -90,11 +92,29 @@ def rendition_for(image, spec: str):
     return memo[key]
 
 
-def _collect(block, raw, images: set, documents: set) -> None:
-    """Gather chooser ids from one block's raw (JSON) value, recursively."""
+RICH_TEXT_TAG = re.compile(r"<(?:a|embed)\b([^>]*)>")
+RICH_TEXT_TYPE = re.compile(r'\b(?:linktype|embedtype)="(page|document|image)"')
+RICH_TEXT_ID = re.compile(r'\bid="(\d+)"')
+
+
+def _rich_text_references(html: str):
+    """(kind, id) of every page link, document link and image embed in stored rich text."""
+    for attributes in RICH_TEXT_TAG.findall(html or ""):
+        kind, pk = RICH_TEXT_TYPE.search(attributes), RICH_TEXT_ID.search(attributes)
+        if kind and pk:
+            yield kind.group(1), int(pk.group(1))
+
+
+def _collect(block, raw, images: set, documents: set, pages: set | None = None) -> None:
+    """Gather chooser ids, and ids linked from rich text, from one block's raw (JSON) value, recursively."""
     if raw is None:
         return
-    if isinstance(block, ImageChooserBlock):
+    if isinstance(block, blocks.RichTextBlock):
+        targets = {"page": pages, "document": documents, "image": images}
+        for kind, pk in _rich_text_references(raw):
+            if targets[kind] is not None:
+                targets[kind].add(pk)
+    elif isinstance(block, ImageChooserBlock):
         images.add(raw)
     elif isinstance(block, DocumentChooserBlock):
         documents.add(raw)
@@ -102,14 +122,14 @@ def _collect(block, raw, images: set, documents: set) -> None:
         for item in raw or []:
             child = block.child_blocks.get(item.get("type"))
             if child is not None:
-                _collect(child, item.get("value"), images, documents)
+                _collect(child, item.get("value"), images, documents, pages)
     elif isinstance(block, blocks.ListBlock):
         for item in raw or []:
             value = item.get("value") if isinstance(item, dict) and "type" in item and item.get("type") == "item" else item
-            _collect(block.child_block, value, images, documents)
+            _collect(block.child_block, value, images, documents, pages)
     elif isinstance(block, blocks.StructBlock):
         for name, child in block.child_blocks.items():
-            _collect(child, (raw or {}).get(name), images, documents)
+            _collect(child, (raw or {}).get(name), images, documents, pages)
 
 
 def preload_media(pages: list, *, renditions: bool = True) -> None:
@@ -125,6 +145,7 @@ def preload_media(pages: list, *, renditions: bool = True) -> None:
     image_model, document_model = get_image_model(), get_document_model()
     images: set = set()
     documents: set = set()
+    linked_pages: set = set()
     image_fks: list[tuple] = []
     for page in pages:
         for field in type(page)._meta.concrete_fields:
@@ -135,7 +156,7 @@ def preload_media(pages: list, *, renditions: bool = True) -> None:
                     image_fks.append((page, field, pk))
             elif isinstance(field, StreamField):
                 # The StreamValue is lazy: reading raw_data runs no query.
-                _collect(field.stream_block, list(getattr(page, field.name).raw_data), images, documents)
+                _collect(field.stream_block, list(getattr(page, field.name).raw_data), images, documents, linked_pages)
     wanted_images = {int(pk) for pk in images} - set(store["images"])
     if wanted_images:
         queryset = image_model.objects.filter(pk__in=wanted_images)
@@ -145,5 +166,17 @@ def preload_media(pages: list, *, renditions: bool = True) -> None:
     wanted_documents = {int(pk) for pk in documents} - set(store["documents"])
     if wanted_documents:
         store["documents"].update({d.pk: d for d in document_model.objects.filter(pk__in=wanted_documents)})
+    wanted_pages = linked_pages - set(store["pages"])
+    if wanted_pages:
+        # Rich-text links need only a page's URL: the base Page row, all in one query.
+        store["pages"].update({p.pk: p for p in Page.objects.filter(pk__in=wanted_pages).defer_streamfields()})
     for page, field, pk in image_fks:
         field.set_cached_value(page, store["images"].get(int(pk)))
+
+
+def preloaded(kind: str, ids: list) -> tuple[dict, list]:
+    """Objects of `kind` already in the request store, and the ids that are not."""
+    store = _store.get()
+    cache = store[kind] if store is not None else {}
+    found = {str(pk): cache[_key(pk)] for pk in ids if _key(pk) in cache}
+    return found, [pk for pk in ids if str(pk) not in found]

@@ -70,7 +70,7 @@ class SiteGraphQLView(GraphQLView):
         request.cms_allow_introspection = self._allows_introspection(request)
         preview = bool(query and uses_preview_token(query))
         cache_key = None
-        if query and not preview:
+        if query and not preview and settings.CMS_GRAPHQL_RESPONSE_CACHE_SECONDS:
             cache_key = response_cache_key(
                 version=current_version(), query=query, variables=variables, operation_name=operation_name,
                 allow_introspection=request.cms_allow_introspection,

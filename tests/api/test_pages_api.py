@@ -202,7 +202,8 @@ def make_articles(site, count, slug="bulk"):
     with schema_context(site.schema_name):
         for number in range(count):
             image, document = make_image(site, f"图{number}"), make_document(site, f"附件{number}")
-            article = ArticlePage(title=f"文章{slug}{number}", date="2026-06-01", cover=image, body=rich_body(image, document))
+            body = rich_body(image, document, link_to=section)
+            article = ArticlePage(title=f"文章{slug}{number}", date="2026-06-01", cover=image, body=body)
             article.tags.add("标签", f"标签{number}")
             publish(section, article)
         settings = SiteSettings.for_site(section.get_site())
@@ -235,8 +236,12 @@ def test_typical_front_page_query_runs_a_constant_number_of_queries(client, beta
     assert len(small_data["contentPages"]["items"]) == 5 and len(large_data["contentPages"]["items"]) == 20
     assert len(large_data["navigation"]) == 2 and large_data["siteSettings"]["icpNumber"] == "京ICP备00000002号"
     assert all(item["cover"]["rendition"]["url"] for item in large_data["contentPages"]["items"])
+    # (every body links to a page and a document from its rich text; the links are expanded)
+    first_paragraph = large_data["contentPages"]["items"][0]["body"][0]["value"]
+    assert '<a href="/more/">相关页面</a>' in first_paragraph and '<a href="http://beta.localhost/documents/' in first_paragraph
     assert small == large
     assert large <= 10, f"{large} queries"
+    print(f"typical front page: {large} SQL queries for the whole request")
 
 
 def test_a_repeated_query_is_answered_from_the_cache_until_content_changes(client, alpha, news):
