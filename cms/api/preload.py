@@ -52,7 +52,7 @@ class _PreloadingChooserMixin:
         store = _store.get()
         cache = store[self.kind] if store is not None else {}
         missing = [v for v in values if _key(v) not in cache]
-        fetched = dict(zip(missing, super().bulk_to_python(missing))) if missing else {}
+        fetched = dict(zip(missing, super().bulk_to_python(missing), strict=True)) if missing else {}
         return [cache[_key(v)] if _key(v) in cache else fetched.get(v) for v in values]
 
 

@@ -16,7 +16,7 @@ def _get_many(kind, stock_get_many, attrs_list):
     found, missing = preloaded(kind, ids)
     if missing:
         fetched = stock_get_many([{"id": pk} for pk in missing])
-        found.update({str(pk): obj for pk, obj in zip(missing, fetched)})
+        found.update({str(pk): obj for pk, obj in zip(missing, fetched, strict=True)})
     return [found.get(str(pk)) for pk in ids]
 
 

@@ -260,3 +260,18 @@ def test_cached_answers_are_per_site(client, alpha, beta, news):
     query = "{ site { name } contentPages(first: 1) { items { title } } }"
     assert graphql_data(client, query)["site"]["name"] == "测试全国文联"
     assert graphql_data(client, query, host=HOSTS["beta"]) == {"site": {"name": "测试作家协会"}, "contentPages": {"items": []}}
+
+
+def test_site_settings_are_edited_in_the_sites_admin(client, alpha):
+    from tests.conftest import ADMIN_PASSWORD
+
+    assert client.post("/admin/login/", {"username": "admin", "password": ADMIN_PASSWORD}, HTTP_HOST=HOSTS["alpha"]).status_code == 302
+    with schema_context(alpha.schema_name):
+        from wagtail.models import Site
+
+        site_id = Site.objects.get().pk
+    page = client.get(f"/admin/settings/pages/sitesettings/{site_id}/", HTTP_HOST=HOSTS["alpha"])
+    html = page.content.decode()
+    assert page.status_code == 200
+    for label in ("页脚与备案", "导航菜单", "前端与预览", "ICP备案号", "公安备案号", "网站标识码"):
+        assert label in html, label
