@@ -31,7 +31,10 @@ class Association(TenantMixin):
         "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     region = models.CharField("地区", max_length=50, blank=True)
+    theme = models.CharField("网站模板", max_length=50, blank=True)
+    theme_version = models.PositiveIntegerField("模板版本", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    archived_at = models.DateTimeField("归档时间", null=True, blank=True)
 
     # Creating a schema is explicit (sites.services), never a side effect of save().
     auto_create_schema = False
@@ -55,3 +58,28 @@ class Domain(DomainMixin):
     class Meta:
         verbose_name = "域名"
         verbose_name_plural = "域名"
+
+
+class SiteTemplate(models.Model):
+    """A theme version built once into a schema and kept as SQL: new sites are made by replaying it.
+
+    `fingerprint` names the migration state it was built at; a deploy with new
+    migrations builds a new template on the next site creation.
+    """
+
+    theme = models.CharField(max_length=50)
+    theme_version = models.PositiveIntegerField()
+    fingerprint = models.CharField(max_length=16)
+    schema_name = models.CharField(max_length=63, unique=True)
+    sql = models.TextField()
+    built_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "网站模板构建"
+        verbose_name_plural = "网站模板构建"
+        constraints = [
+            models.UniqueConstraint(fields=["theme", "theme_version", "fingerprint"], name="one_template_per_state")
+        ]
+
+    def __str__(self):
+        return f"{self.theme} v{self.theme_version} ({self.fingerprint})"

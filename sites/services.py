@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.conf import settings as django_settings
+from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 from wagtail.models import Page, Site
 
+from themes.blueprint import DEFAULT_THEME_FOR_KIND, ThemeError, get_theme
+
 from .models import SLUG_PATTERN, Association, Domain
+from .provisioning import copy_template_media, ensure_template, replay_template
 
 Kind = Association.Kind
 
@@ -58,6 +64,8 @@ def validate_new_site(*, name: str, short_name: str, slug: str, kind: str, paren
         add("slug", f"标识“{slug}”无效：须以小写字母开头，只含小写字母、数字和连字符，2 至 40 个字符。")
     elif Association.objects.filter(slug=slug).exists() or schema_exists(schema_name_for(slug)):
         add("slug", f"标识“{slug}”已被其他网站使用。")
+    elif (Path(django_settings.MEDIA_ROOT) / schema_name_for(slug)).exists():
+        add("slug", f"标识“{slug}”的媒体文件夹已存在（可能是未清理的旧网站），请先移走它或换一个标识。")
     if kind not in Kind.values or kind == Kind.CENTRAL:
         add("kind", f"级别“{kind}”无效，可选：{', '.join(k for k in Kind.values if k != Kind.CENTRAL)}。")
     else:
@@ -75,43 +83,80 @@ def validate_new_site(*, name: str, short_name: str, slug: str, kind: str, paren
 
 
 def create_site(*, name: str, short_name: str, slug: str, kind: str, domain: str,
-                parent: Association | None = None, region: str = "", admin: SiteAdmin | None = None,
-                populate: Callable[[], None] | None = None, verbosity: int = 0) -> Association:
-    """Create a complete site: schema, registry entry, domain, home page, Wagtail site, admin user.
+                parent: Association | None = None, region: str = "", theme: str | None = None,
+                admin: SiteAdmin | None = None, populate: Callable[[], None] | None = None,
+                progress: Callable[[str], None] | None = None) -> Association:
+    """Create a complete site from a theme: schema, registry entry, domain, Wagtail site, content, media, admin.
 
-    `populate`, if given, adds default content; it runs in the new site's schema, inside
-    the same transaction as the rest.
-
-    Migrations cannot run inside one outer transaction (Wagtail's deferred triggers),
-    so the schema is built first and everything else follows in one transaction; any
-    failure drops the schema and the registry row, leaving nothing half-made.
+    The schema is replayed from the theme's template (built once per theme version and
+    migration state) in the same transaction as the registry rows; `populate`, if given,
+    adds content inside it too. A failure at any step leaves no schema, no rows, no files.
     """
     domain = domain.strip().lower()
+    blueprint = _theme_or_error(theme or DEFAULT_THEME_FOR_KIND.get(kind, "blank"))
     validate_new_site(name=name, short_name=short_name, slug=slug, kind=kind, parent=parent, domain=domain)
-    association = Association.objects.create(
-        schema_name=schema_name_for(slug), name=name, short_name=short_name, slug=slug, kind=kind,
-        parent=parent, region=region,
-    )
+    template = ensure_template(blueprint, progress=progress)
+    schema = schema_name_for(slug)
+    media_dir = None
     try:
-        association.create_schema(check_if_exists=False, verbosity=verbosity)
         with transaction.atomic():
-            with schema_context(association.schema_name):
-                _install_home_page(title=name)
+            association = Association.objects.create(
+                schema_name=schema, name=name, short_name=short_name, slug=slug, kind=kind, parent=parent,
+                region=region, theme=blueprint.name, theme_version=blueprint.version,
+            )
+            replay_template(template, schema)
+            # (validation made sure no folder of this name exists, so removing it on failure is safe)
+            media_dir = copy_template_media(template, schema)
+            with schema_context(schema):
+                _personalise(name=name)
                 if admin:
                     _create_admin(admin)
                 if populate:
                     populate()
             Domain.objects.create(domain=domain, tenant=association, is_primary=True)
     except BaseException:
-        _discard(association)
+        if media_dir is not None:
+            shutil.rmtree(media_dir, ignore_errors=True)
+        connection.set_schema_to_public()
         raise
     return association
 
 
-def _discard(association: Association) -> None:
-    """Remove every trace of a site that failed half-way through creation."""
-    from django.db import connection
+def _theme_or_error(name: str):
+    try:
+        return get_theme(name)
+    except ThemeError as error:
+        raise ValidationError({"theme": [str(error)]}) from None
 
+
+def _personalise(*, name: str) -> None:
+    """Turn the template's placeholders into this site's name."""
+    from cms.pages.models import SiteSettings
+
+    site = Site.objects.select_related("root_page").get(is_default_site=True)
+    site.site_name = name
+    site.save()
+    home = site.root_page.specific
+    home.title = home.draft_title = name
+    home.save_revision().publish()
+    settings = SiteSettings.for_site(site)
+    settings.sponsor = name
+    settings.copyright = f"版权所有 © {name}"
+    settings.save()
+
+
+def delete_site(*, association: Association) -> None:
+    """Remove a site for good: schema, registry rows, media."""
+    if association.schema_name == get_public_schema_name():
+        raise ValidationError("The central office cannot be deleted.")
+    if association.children.exists():
+        raise ValidationError(f"“{association.name}”下还有下级网站，请先处理下级网站。")
+    _discard(association)
+    shutil.rmtree(Path(django_settings.MEDIA_ROOT) / association.schema_name, ignore_errors=True)
+
+
+def _discard(association: Association) -> None:
+    """Remove a site's schema and registry rows in one transaction."""
     connection.set_schema_to_public()
     with transaction.atomic():
         if schema_exists(association.schema_name):

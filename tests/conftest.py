@@ -18,11 +18,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
         central = ensure_central_office(domain=HOSTS["central"], admin=admin)
         national = create_site(
             name="测试全国文联", short_name="测试文联", slug="alpha", kind="national_federation",
-            domain=HOSTS["alpha"], admin=admin,
+            domain=HOSTS["alpha"], admin=admin, theme="blank",
         )
         create_site(
             name="测试作家协会", short_name="测试作协", slug="beta", kind="national_association",
-            domain=HOSTS["beta"], parent=national, admin=admin,
+            domain=HOSTS["beta"], parent=national, admin=admin, theme="blank",
         )
         assert central.schema_name == "public"
     yield

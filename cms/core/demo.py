@@ -170,7 +170,7 @@ def build_demo_network(*, admin_password: str, progress: Callable[[str], None] =
         site = create_site(
             name=spec.name, short_name=spec.short_name, slug=spec.slug, kind=spec.kind, domain=spec.domain,
             parent=parent, region=spec.region, admin=SiteAdmin(username="admin", password=admin_password),
-            populate=lambda spec=spec: populate_site(spec),
+            populate=lambda spec=spec: populate_site(spec), progress=progress,
         )
         built.append(site)
     Milestone.objects.get_or_create(name=DEMO_MILESTONE)
@@ -178,17 +178,14 @@ def build_demo_network(*, admin_password: str, progress: Callable[[str], None] =
 
 
 def populate_site(spec: DemoSite) -> None:
-    """Sections, a dozen pages, site settings and navigation in the current schema."""
+    """Articles, notices and the introduction, into the sections the site's theme made."""
     from wagtail.models import Site
 
     from cms.pages.models import ArticlePage, NoticePage, SectionPage, SiteSettings, StandardPage
 
     site = Site.objects.get(is_default_site=True)
-    home = site.root_page.specific
-    news = _add(home, SectionPage(title="新闻动态", slug="news", intro=f"{spec.short_name}工作动态", update_cadence_days=3, show_in_menus=True))
-    notices = _add(home, SectionPage(title="通知公告", slug="notices", intro="通知、公告与公示", update_cadence_days=7, show_in_menus=True))
-    about = _add(home, SectionPage(title="协会概况", slug="about", intro=f"{spec.short_name}简介", update_cadence_days=90, show_in_menus=True))
-
+    news = SectionPage.objects.get(slug="news")
+    notices = SectionPage.objects.get(slug="notices")
     cover = _make_cover(spec)
     today = timezone.localdate()
     for number, title in enumerate(spec.news):
@@ -202,27 +199,23 @@ def populate_site(spec: DemoSite) -> None:
         _add(news, article)
     for number, title in enumerate(spec.notices):
         date = today - datetime.timedelta(days=5 * number + 2)
-        body = [("paragraph", "".join(f"<p>{line}</p>" for line in NOTICE_BODY.format(org=spec.short_name).split("\n")))]
+        body = [{"type": "paragraph", "value": "".join(f"<p>{line}</p>" for line in NOTICE_BODY.format(org=spec.short_name).split("\n"))}]
         notice = NoticePage(
             title=title, slug=f"notice-{number + 1}", issuer=f"{spec.short_name}办公室", date=date, summary=title,
             expiry_date=date + datetime.timedelta(days=30), body=body,
         )
         notice.tags.add("通知")
         _add(notices, notice)
-    _add(about, StandardPage(title=f"{spec.short_name}简介", slug="introduction", body=[("paragraph", f"<p>{spec.about}</p>")]))
+    introduction = StandardPage.objects.get(slug="introduction")
+    introduction.body = [{"type": "paragraph", "value": f"<p>{spec.about}</p>"}]
+    introduction.save_revision().publish()
 
     settings = SiteSettings.for_site(site)
-    settings.sponsor = spec.name
     settings.address = spec.address
     settings.phone = "010-00000000"
     settings.icp_number = spec.icp_number
     settings.police_number = spec.police_number
     settings.site_code = spec.site_code
-    settings.copyright = f"版权所有 © {spec.name}"
-    settings.navigation = [
-        {"type": "menu", "value": {"label": "", "page": section.pk, "url": "", "children": []}}
-        for section in (news, notices, about)
-    ]
     settings.save()
 
 

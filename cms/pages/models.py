@@ -429,7 +429,13 @@ class SiteSettings(BaseSiteSetting):
     police_number = models.CharField("公安备案号", max_length=50, blank=True, help_text="例如：京公网安备11010102000001号")
     site_code = models.CharField("网站标识码", max_length=30, blank=True)
     copyright = models.CharField("版权声明", max_length=200, blank=True)
+    logo = models.ForeignKey(
+        "media.SiteImage", verbose_name="网站标志", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     navigation = StreamField([("menu", NavigationMenuBlock())], verbose_name="导航菜单", blank=True)
+    design_tokens = models.JSONField(
+        "设计参数", default=dict, blank=True, help_text="颜色、字体等，由网站模板提供，前端通过 GraphQL 读取。"
+    )
     frontend_url = models.URLField(
         "前端地址", blank=True,
         help_text="本站前端网站的地址，编辑预览草稿时将跳转到这里；留空则使用内置预览。",
@@ -441,11 +447,12 @@ class SiteSettings(BaseSiteSetting):
         FieldRowPanel([FieldPanel("phone"), FieldPanel("email")]),
         FieldRowPanel([FieldPanel("icp_number"), FieldPanel("police_number"), FieldPanel("site_code")]),
         FieldPanel("copyright"),
+        FieldPanel("logo"),
     ]
     edit_handler = TabbedInterface([
         ObjectList(footer_panels, heading="页脚与备案"),
         ObjectList([FieldPanel("navigation")], heading="导航菜单"),
-        ObjectList([FieldPanel("frontend_url")], heading="前端与预览"),
+        ObjectList([FieldPanel("frontend_url"), FieldPanel("design_tokens")], heading="前端与预览"),
     ])
 
     class Meta:

@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from cms.dbserver import DataDir
+from themes.blueprint import get_theme
 
 ADMIN_PASSWORD = "demo-admin-password"
 START_TIMEOUT = 300
@@ -155,7 +156,8 @@ def test_cms_up_serves_the_demo_network_and_keeps_data_across_restarts(tmp_path)
     zuoxie_titles, meixie_titles = cms.page_titles("zuoxie"), cms.page_titles("meixie")
     assert "茅盾文学奖评奖工作启动" in zuoxie_titles and "茅盾文学奖评奖工作启动" not in meixie_titles
     assert "全国美术作品展览开幕" in meixie_titles and "全国美术作品展览开幕" not in zuoxie_titles
-    assert len(zuoxie_titles) == 1 + 3 + 12  # home, three sections, a dozen articles
+    theme_pages = len(list(get_theme("national_association").all_pages()))
+    assert len(zuoxie_titles) == 1 + theme_pages + 8 + 3  # home, the theme's pages, articles, notices
     assert cms.get("nosuchsite", "/").status_code == 404
     assert requests.get(cms.url("/healthz"), headers={"Host": f"localhost:{port}"}, timeout=30).json()["site"] == "public"
 

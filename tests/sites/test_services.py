@@ -17,7 +17,7 @@ def schema_count() -> int:
 
 
 def new_site_args(**overrides):
-    args = dict(name="测试市文联", short_name="测试市", slug="tmp-city", kind="provincial", domain="tmp-city.localhost")
+    args = dict(name="测试省文联", short_name="测试省", slug="tmp-city", kind="provincial", domain="tmp-city.localhost")
     args.update(overrides)
     return args
 
@@ -39,6 +39,7 @@ def national(db):
         ({"kind": "galaxy"}, "kind", "级别“galaxy”无效"),
         ({"kind": "municipal"}, "parent", "市级文联的上级须为：省级文联"),
         ({"name": "  "}, "name", "不能为空"),
+        ({"theme": "no_such_theme"}, "theme", "unknown theme 'no_such_theme'; available: blank, local_federation,"),
     ],
 )
 def test_bad_input_is_refused_with_a_clear_message_before_anything_is_made(national, overrides, field, message):
@@ -56,16 +57,19 @@ def test_all_problems_are_reported_together(national):
 
 
 @pytest.fixture
-def committed(django_db_blocker):
+def committed(django_db_setup, django_db_blocker):
     """Schema creation cannot run inside the test transaction; clean up whatever a test leaves."""
     with django_db_blocker.unblock():
         yield
-        for site in Association.objects.filter(slug__startswith="tmp-"):
-            services._discard(site)
+        for site in Association.objects.filter(slug__startswith="tmp-").order_by("-id"):
+            services.delete_site(association=site)
 
 
-@pytest.mark.parametrize("failing_step", ["_install_home_page", "_create_admin", "populate"])
-def test_failure_half_way_leaves_no_schema_no_rows(committed, monkeypatch, failing_step):
+FAILING_STEPS = ["replay_template", "copy_template_media", "_personalise", "_create_admin", "populate", "domain"]
+
+
+@pytest.mark.parametrize("failing_step", FAILING_STEPS)
+def test_failure_half_way_leaves_no_schema_no_rows_no_files(committed, monkeypatch, settings, failing_step):
     # Given a step of site creation that fails
     def boom(*args, **kwargs):
         raise RuntimeError(f"injected failure in {failing_step}")
@@ -73,6 +77,8 @@ def test_failure_half_way_leaves_no_schema_no_rows(committed, monkeypatch, faili
     populate = None
     if failing_step == "populate":
         populate = boom
+    elif failing_step == "domain":
+        monkeypatch.setattr(Domain.objects, "create", boom)  # the last step, after the media is copied
     else:
         monkeypatch.setattr(services, failing_step, boom)
     national = Association.objects.get(slug="alpha")
@@ -81,13 +87,14 @@ def test_failure_half_way_leaves_no_schema_no_rows(committed, monkeypatch, faili
         services.create_site(
             parent=national, admin=services.SiteAdmin("admin", "pw-123456"), populate=populate, **new_site_args()
         )
-    # Then nothing of it remains
+    # Then nothing of it remains: no schema, no registry rows, no media folder
     assert not schema_exists("tmp_city")
     assert not Association.objects.filter(slug="tmp-city").exists()
     assert not Domain.objects.filter(domain="tmp-city.localhost").exists()
+    assert not (settings.MEDIA_ROOT / "tmp_city").exists()
 
 
-def test_a_created_site_is_complete(committed):
+def test_a_created_site_is_complete(committed, settings):
     national = Association.objects.get(slug="alpha")
     site = services.create_site(
         parent=national, region="测试省", admin=services.SiteAdmin("chief", "pw-123456"), **new_site_args()
@@ -95,10 +102,25 @@ def test_a_created_site_is_complete(committed):
     assert site.schema_name == "tmp_city" and schema_exists("tmp_city")
     assert site.primary_domain == "tmp-city.localhost"
     assert (site.parent_id, site.kind, site.region) == (national.pk, "provincial", "测试省")
+    assert (site.theme, site.theme_version) == ("provincial_federation", 1)
     with schema_context("tmp_city"):
         from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group
+        from wagtail.models import Page, Workflow
+
+        from cms.pages.models import SiteSettings
 
         wagtail_site = Site.objects.get()
-        assert (wagtail_site.hostname, wagtail_site.root_page.specific_class.__name__) == ("tmp-city.localhost", "HomePage")
-        assert wagtail_site.root_page.title == "测试市文联" and wagtail_site.root_page.live
+        assert (wagtail_site.hostname, wagtail_site.site_name) == ("tmp-city.localhost", "测试省文联")
+        home = wagtail_site.root_page
+        assert (home.specific_class.__name__, home.title, home.live) == ("HomePage", "测试省文联", True)
+        # the theme's sections and pages, its groups and workflow, navigation, tokens and logo
+        assert [p.slug for p in home.get_children()] == ["news", "notices", "about", "artists", "events", "party", "feedback"]
+        assert Page.objects.get(slug="contact").title == "联系我们"
+        assert set(Group.objects.values_list("name", flat=True)) >= {"编辑", "审核"}
+        assert Workflow.objects.get().name == "三审三校"
+        settings_row = SiteSettings.for_site(wagtail_site)
+        assert len(settings_row.navigation) == 7 and settings_row.sponsor == "测试省文联"
+        assert settings_row.design_tokens["colors"]["primary"] == "#b3261e"
+        assert settings_row.logo and (settings.MEDIA_ROOT / "tmp_city" / settings_row.logo.file.name).exists()
         assert get_user_model().objects.get(username="chief").is_superuser

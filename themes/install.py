@@ -1,0 +1,106 @@
+"""Installing a theme into the current schema: pages, groups, workflow, navigation, design tokens, logo."""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib.auth.models import Group, Permission
+from django.core.files.images import ImageFile
+from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site, Workflow, WorkflowPage, WorkflowTask
+from wagtail.models import GroupApprovalTask
+
+from .blueprint import PageSpec, Theme
+
+PAGE_PERMISSIONS = {
+    "add": "add_page", "change": "change_page", "publish": "publish_page", "lock": "lock_page",
+    "unlock": "unlock_page", "bulk_delete": "bulk_delete_page",
+}
+MEDIA_PERMISSIONS = ["add_image", "choose_image", "change_image", "add_document", "choose_document", "change_document"]
+
+
+def install_theme(theme: Theme, *, site_name: str) -> None:
+    from sites.services import _install_home_page
+
+    home = _install_home_page(title=site_name)
+    for spec in theme.pages:
+        add_page(home, spec)
+    groups = _install_groups(theme, home)
+    _install_workflow(theme, home, groups)
+    _install_settings(theme, home, site_name=site_name)
+
+
+def add_page(parent: Page, spec: PageSpec) -> Page:
+    from cms.pages.models import SectionPage, StandardPage
+
+    if spec.type == "section":
+        page = SectionPage(title=spec.title, slug=spec.slug, show_in_menus=spec.in_menu, intro=spec.body,
+                           update_cadence_days=spec.cadence_days or 30)
+    else:
+        page = StandardPage(title=spec.title, slug=spec.slug, show_in_menus=spec.in_menu,
+                            body=[{"type": "paragraph", "value": f"<p>{spec.body}</p>"}] if spec.body else [])
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    for child in spec.children:
+        add_page(page, child)
+    return page
+
+
+def _install_groups(theme: Theme, home: Page) -> dict[str, Group]:
+    access_admin = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    root_collection = Collection.get_first_root_node()
+    media_permissions = list(Permission.objects.filter(codename__in=MEDIA_PERMISSIONS))
+    groups = {}
+    for spec in theme.groups:
+        group, _ = Group.objects.get_or_create(name=spec.name)
+        group.permissions.add(access_admin)
+        for name in spec.permissions:
+            permission = Permission.objects.get(content_type__app_label="wagtailcore", codename=PAGE_PERMISSIONS[name])
+            GroupPagePermission.objects.get_or_create(group=group, page=home, permission=permission)
+        for permission in media_permissions:
+            GroupCollectionPermission.objects.get_or_create(group=group, collection=root_collection, permission=permission)
+        groups[spec.name] = group
+    return groups
+
+
+def _install_workflow(theme: Theme, home: Page, groups: dict[str, Group]) -> None:
+    if not theme.workflow_tasks:
+        return
+    # The theme's review replaces Wagtail's default "Moderators approval".
+    Workflow.objects.all().delete()
+    workflow = Workflow.objects.create(name=theme.workflow_name or "审核")
+    for order, (name, group_name) in enumerate(theme.workflow_tasks):
+        task = GroupApprovalTask.objects.create(name=name)
+        task.groups.set([groups[group_name]])
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=order)
+    WorkflowPage.objects.create(page=home, workflow=workflow)
+
+
+def _install_settings(theme: Theme, home: Page, *, site_name: str) -> None:
+    from cms.pages.models import SiteSettings
+
+    site = Site.objects.get(root_page=home)
+    settings = SiteSettings.for_site(site)
+    children = {page.slug: page for page in home.get_children()}
+    settings.navigation = [
+        {"type": "menu", "value": {"label": "", "page": children[slug].pk, "url": "", "children": []}}
+        for slug in theme.navigation
+    ]
+    settings.design_tokens = {"theme": theme.name, "version": theme.version, **theme.tokens}
+    settings.logo = _logo(theme)
+    settings.save()
+
+
+def _logo(theme: Theme):
+    """A plain square logo in the theme's primary colour, until the site uploads its own."""
+    from PIL import Image as PILImage
+
+    from cms.media.models import SiteImage
+
+    colour = (theme.tokens.get("colors") or {}).get("primary", "#333333").lstrip("#")
+    rgb = tuple(int(colour[i:i + 2], 16) for i in (0, 2, 4)) if len(colour) == 6 else (51, 51, 51)
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (256, 256), rgb).save(buffer, format="PNG")
+    image = SiteImage(title=str(theme.tokens.get("logo") or "网站标志"))
+    image.file = ImageFile(buffer, name="logo.png")
+    image.save()
+    return image
