@@ -275,3 +275,11 @@ def test_site_settings_are_edited_in_the_sites_admin(client, alpha):
     assert page.status_code == 200
     for label in ("页脚与备案", "导航菜单", "前端与预览", "ICP备案号", "公安备案号", "网站标识码"):
         assert label in html, label
+
+
+def test_theme_tokens_and_logo_reach_the_front_end(client, alpha):
+    data = graphql_data(client, "{ site { theme themeVersion } siteSettings { designTokens logo { title rendition(fill: \"160x160\") { url } } } }")
+    assert data["site"] == {"theme": "blank", "themeVersion": 1}
+    assert data["siteSettings"]["designTokens"]["colors"]["primary"] == "#333333"
+    assert data["siteSettings"]["logo"]["title"] == "网站标志"
+    assert data["siteSettings"]["logo"]["rendition"]["url"].startswith("http://alpha.localhost/media/images/")

@@ -7,6 +7,8 @@ import base64
 from urllib.parse import unquote
 
 import graphene
+from graphene.types.generic import GenericScalar
+from grapple.types.images import get_image_type
 from grapple.types.interfaces import get_page_interface
 from grapple.types.pages import get_site_filter, get_specific_page
 
@@ -64,6 +66,8 @@ class SiteRef(graphene.ObjectType):
 
 class SiteIdentity(SiteRef):
     parent = graphene.Field(SiteRef)
+    theme = graphene.String(description="The site template it was made from")
+    theme_version = graphene.Int()
 
 
 class SiteSettingsType(graphene.ObjectType):
@@ -79,6 +83,10 @@ class SiteSettingsType(graphene.ObjectType):
     police_number = graphene.String(required=True, description="公安备案号")
     site_code = graphene.String(required=True, description="网站标识码")
     copyright = graphene.String(required=True)
+    logo = graphene.Field(get_image_type)
+    design_tokens = GenericScalar(
+        required=True, description="Colours, typography and the like from the site's theme, for the front end"
+    )
 
 
 class NavigationLink(graphene.ObjectType):
