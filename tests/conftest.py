@@ -15,6 +15,7 @@ HOSTS = {"central": "localhost", "alpha": "alpha.localhost", "beta": "beta.local
 def django_db_setup(django_db_setup, django_db_blocker):
     admin = SiteAdmin(username="admin", password=ADMIN_PASSWORD)
     with django_db_blocker.unblock():
+        created = _ensure_test_database()
         central = ensure_central_office(domain=HOSTS["central"], admin=admin)
         national = create_site(
             name="测试全国文联", short_name="测试文联", slug="alpha", kind="national_federation",
@@ -26,6 +27,34 @@ def django_db_setup(django_db_setup, django_db_blocker):
         )
         assert central.schema_name == "public"
     yield
+    if created is not None:
+        from django.test.utils import teardown_databases
+
+        with django_db_blocker.unblock():
+            teardown_databases(created, verbosity=0)
+
+
+def _ensure_test_database():
+    """pytest-django makes the test database only when a selected test uses `db`; tests that
+    work outside a transaction (`committed`) need it too. Returns what to tear down, if made here."""
+    if connection.settings_dict["NAME"].startswith("test_"):
+        return None
+    from django.test.utils import setup_databases
+
+    return setup_databases(verbosity=0, interactive=False, aliases={"default"})
+
+
+@pytest.fixture
+def committed(django_db_setup, django_db_blocker):
+    """For work that cannot run inside the test transaction (building a site template, backups);
+    whatever a test makes under a slug starting with tmp- is removed afterwards."""
+    from sites.services import delete_site
+
+    with django_db_blocker.unblock():
+        yield
+        connection.set_schema_to_public()
+        for site in Association.objects.filter(slug__startswith="tmp-").order_by("-id"):
+            delete_site(association=site)
 
 
 @pytest.fixture

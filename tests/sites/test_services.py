@@ -56,15 +56,6 @@ def test_all_problems_are_reported_together(national):
     assert set(raised.value.message_dict) == {"slug", "domain", "parent"}
 
 
-@pytest.fixture
-def committed(django_db_setup, django_db_blocker):
-    """Schema creation cannot run inside the test transaction; clean up whatever a test leaves."""
-    with django_db_blocker.unblock():
-        yield
-        for site in Association.objects.filter(slug__startswith="tmp-").order_by("-id"):
-            services.delete_site(association=site)
-
-
 FAILING_STEPS = ["replay_template", "copy_template_media", "_personalise", "_create_admin", "populate", "domain"]
 
 
