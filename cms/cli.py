@@ -4,6 +4,9 @@
     cms manage <command>     any Django management command (migrate_schemas, createsuperuser, ...)
     cms worker               run background tasks, each in its site's schema
     cms publish-scheduled    publish and unpublish scheduled pages on every site
+    cms migrate              apply pending migrations to every site (fast when there are none)
+    cms sites ...            create, list, archive, delete, back up, restore, import sites
+    cms themes list|check    the site templates
     cms benchmark graphql    our GraphQL endpoint against stock wagtail-grapple, side by side
 """
 
@@ -71,6 +74,45 @@ def _parser() -> argparse.ArgumentParser:
 
     scheduled = with_data_dir(sub.add_parser("publish-scheduled", help="publish scheduled pages on every site"))
     scheduled.set_defaults(handler=cmd_publish_scheduled)
+
+    migrate = with_data_dir(sub.add_parser("migrate", help="apply pending migrations to every site, with progress"))
+    migrate.add_argument("--keep-going", action="store_true", help="carry on past a site that fails")
+    migrate.set_defaults(handler=cmd_migrate)
+
+    sites = sub.add_parser("sites", help="the site registry: create, list, archive, delete, back up, restore")
+    sites_sub = sites.add_subparsers(dest="action", required=True)
+    create = with_data_dir(sites_sub.add_parser("create", help="create a site from a theme"))
+    for flag in ("--name", "--short-name", "--slug", "--kind", "--domain"):
+        create.add_argument(flag, required=True)
+    create.add_argument("--parent", help="slug of the parent site")
+    create.add_argument("--region", default="")
+    create.add_argument("--theme", help="theme name (default: by level)")
+    create.add_argument("--admin-password", help="create an admin user with this password")
+    listing = with_data_dir(sites_sub.add_parser("list", help="every site with its level, parent, theme and domain"))
+    listing.add_argument("--kind")
+    for action, text in (("archive", "take a site offline, keeping its data"), ("unarchive", "bring an archived site back"),
+                         ("delete", "delete a site for good (schema, rows, media)")):
+        p = with_data_dir(sites_sub.add_parser(action, help=text))
+        p.add_argument("slug")
+        if action == "delete":
+            p.add_argument("--yes", action="store_true", help="confirm")
+    backup = with_data_dir(sites_sub.add_parser("backup", help="back up one site (schema and media) to a file"))
+    backup.add_argument("slug")
+    backup.add_argument("--out", help="file to write (default: <slug>-<time>.tar.gz)")
+    restore = with_data_dir(sites_sub.add_parser("restore", help="restore a site from a backup file"))
+    restore.add_argument("file")
+    restore.add_argument("--slug", help="restore under another slug, beside the original")
+    restore.add_argument("--domain", help="with --slug: the restored copy's domain")
+    bulk = with_data_dir(sites_sub.add_parser("import", help="create every site of a registry file (CSV or YAML); resumable"))
+    bulk.add_argument("file")
+    sites.set_defaults(handler=cmd_sites)
+
+    themes = sub.add_parser("themes", help="site templates")
+    themes_sub = themes.add_subparsers(dest="action", required=True)
+    themes_sub.add_parser("list", help="the themes and their versions")
+    check = themes_sub.add_parser("check", help="validate theme files")
+    check.add_argument("paths", nargs="*", help="theme.yaml files (default: all themes)")
+    themes.set_defaults(handler=cmd_themes)
 
     bench = sub.add_parser("benchmark", help="measure against the stock peers, on a throwaway database")
     bench.add_argument("target", choices=["graphql"], help="what to measure")
@@ -161,10 +203,11 @@ def cmd_up(args) -> int:
     started = time.monotonic()
     with database(data_dir, exclusive=True):
         setup_django()
-        _say("Applying migrations to every site...")
-        from django.core.management import call_command
+        from sites.fleet import migrate_fleet
 
-        call_command("migrate_schemas", interactive=False, verbosity=0)
+        report = migrate_fleet(progress=_say)
+        if not report.ok:
+            raise CmsError("Migrations failed; fix the cause and run `cms up` again (it resumes).")
         credentials = _admin_credentials(data_dir)
         from cms.core import demo
         from sites.services import ensure_central_office
@@ -217,6 +260,111 @@ def _serve(args, data_dir: DataDir, credentials: tuple[str, str], started: float
     _say("Stopping...")
     _terminate(web, worker)
     return exit_code
+
+
+def cmd_migrate(args) -> int:
+    with database(_data_dir(args), exclusive=False):
+        setup_django()
+        from sites.fleet import migrate_fleet
+
+        report = migrate_fleet(progress=_say, stop_on_failure=not args.keep_going)
+        _say(f"Done in {report.seconds:.1f} s: {len(report.migrated)} migrated, {report.up_to_date} already up to date"
+             + (f", {len(report.failed)} failed (run `cms migrate` again to resume)" if report.failed else "."))
+        return 0 if report.ok else 1
+
+
+def cmd_sites(args) -> int:
+    from django.core.exceptions import ValidationError
+
+    with database(_data_dir(args), exclusive=False):
+        setup_django()
+        from django.core.management import call_command
+
+        from sites import backup, services
+        from sites.models import Association
+        from sites.registry_import import RegistryFileError, import_registry
+
+        call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+
+        def site(slug):
+            found = Association.objects.filter(slug=slug).first()
+            if found is None:
+                raise CmsError(f"No site with slug '{slug}'.")
+            return found
+
+        try:
+            if args.action == "create":
+                admin = services.SiteAdmin("admin", args.admin_password) if args.admin_password else None
+                created = services.create_site(
+                    name=args.name, short_name=args.short_name, slug=args.slug, kind=args.kind, domain=args.domain,
+                    parent=site(args.parent) if args.parent else None, region=args.region, theme=args.theme,
+                    admin=admin, progress=_say,
+                )
+                _say(f"Created {created.name} ({created.slug}) at {created.primary_domain}, theme {created.theme} v{created.theme_version}.")
+            elif args.action == "list":
+                rows = Association.objects.select_related("parent").prefetch_related("domains").order_by("id")
+                if args.kind:
+                    rows = rows.filter(kind=args.kind)
+                for row in rows:
+                    state = "archived" if row.archived_at else "live"
+                    theme = f"{row.theme} v{row.theme_version}" if row.theme else "-"
+                    parent = row.parent.slug if row.parent else "-"
+                    print(f"{row.slug:20} {row.get_kind_display():10} parent={parent:12} {theme:28} {row.primary_domain or '-':30} {state}  {row.name}")
+            elif args.action == "archive":
+                services.archive_site(association=site(args.slug))
+                _say(f"Archived {args.slug}: its hosts now answer 410; `cms sites unarchive {args.slug}` brings it back.")
+            elif args.action == "unarchive":
+                services.unarchive_site(association=site(args.slug))
+                _say(f"{args.slug} is live again.")
+            elif args.action == "delete":
+                target = site(args.slug)
+                if not args.yes:
+                    raise CmsError(f"Deleting {args.slug} removes its schema, pages and media for good; add --yes to confirm.")
+                services.delete_site(association=target)
+                _say(f"Deleted {args.slug}.")
+            elif args.action == "backup":
+                import datetime
+
+                target = site(args.slug)
+                out = Path(args.out or f"{args.slug}-{datetime.datetime.now():%Y%m%d-%H%M%S}.tar.gz")
+                backup.backup_site(association=target, target=out)
+                _say(f"Backed up {args.slug} to {out} ({out.stat().st_size / 1024:.0f} KiB).")
+            elif args.action == "restore":
+                restored = backup.restore_site(source=Path(args.file), slug=args.slug, domain=args.domain)
+                _say(f"Restored {restored.name} ({restored.slug}) at {restored.primary_domain}.")
+            elif args.action == "import":
+                created, skipped = import_registry(Path(args.file), progress=_say)
+                _say(f"Imported: {created} created, {skipped} already there.")
+        except ValidationError as error:
+            messages = error.message_dict.values() if hasattr(error, "error_dict") else [error.messages]
+            raise CmsError(" ".join(m for group in messages for m in group)) from None
+        except RegistryFileError as error:
+            raise CmsError(f"{error} Fix it and run the import again: created sites are skipped.") from None
+    return 0
+
+
+def cmd_themes(args) -> int:
+    # Checking a theme needs the page models (for the parent/child rules), not a database or a secret.
+    os.environ.setdefault("DATABASE_URL", "postgres://localhost/unused")
+    os.environ.setdefault("SECRET_KEY", "themes-check-only")
+    setup_django()
+    from themes.blueprint import THEMES_DIR, ThemeError, available_themes, get_theme, load_theme
+
+    if args.action == "list":
+        for name in available_themes():
+            theme = get_theme(name)
+            print(f"{theme.name:24} v{theme.version}  {theme.title}  ({len(list(theme.all_pages()))} pages)")
+        return 0
+    paths = [Path(p) for p in args.paths] or sorted(THEMES_DIR.glob("*/theme.yaml"))
+    failed = 0
+    for path in paths:
+        try:
+            theme = load_theme(path)
+            print(f"ok   {path}: {theme.name} v{theme.version}")
+        except ThemeError as error:
+            failed += 1
+            print(f"bad  {error}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def cmd_benchmark(args) -> int:

@@ -86,6 +86,7 @@ class DataDir:
         if not self.secret_key_file.exists():
             from django.core.management.utils import get_random_secret_key
 
+            self.root.mkdir(parents=True, exist_ok=True)
             self.secret_key_file.write_text(get_random_secret_key())
             self.secret_key_file.chmod(0o600)
         return self.secret_key_file.read_text().strip()

@@ -1,4 +1,4 @@
-from django.http import HttpResponseNotFound
+from django.http import HttpResponseGone, HttpResponseNotFound
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from .selectors import tenant_for_host
@@ -11,6 +11,12 @@ NOT_FOUND_PAGE = """<!doctype html>
 """
 
 
+ARCHIVED_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>网站已归档</title></head>
+<body><h1>网站已归档</h1><p>此网站已停止服务，内容已归档保存。</p><p>This site has been archived.</p></body></html>
+"""
+
+
 class TenantMiddleware(TenantMainMiddleware):
     """Routes each request to its site's schema by host; an unknown host gets a plain 404."""
 
@@ -19,6 +25,8 @@ class TenantMiddleware(TenantMainMiddleware):
 
     def process_request(self, request):
         response = super().process_request(request)
+        if response is None and request.tenant.archived_at is not None:
+            return HttpResponseGone(ARCHIVED_PAGE, content_type="text/html; charset=utf-8")
         if response is None:
             request._cms_origin_token = request_origin.set(f"{request.scheme}://{request.get_host()}")
         return response

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.conf import settings as django_settings
 from django.db import connection, transaction
+from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 from wagtail.models import Page, Site
 
@@ -143,6 +144,21 @@ def _personalise(*, name: str) -> None:
     settings.sponsor = name
     settings.copyright = f"版权所有 © {name}"
     settings.save()
+
+
+def archive_site(*, association: Association) -> Association:
+    """Take a site offline, keeping everything: its hosts answer 410 until it is restored to service."""
+    if association.schema_name == get_public_schema_name():
+        raise ValidationError("The central office cannot be archived.")
+    association.archived_at = timezone.now()
+    association.save(update_fields=["archived_at"])
+    return association
+
+
+def unarchive_site(*, association: Association) -> Association:
+    association.archived_at = None
+    association.save(update_fields=["archived_at"])
+    return association
 
 
 def delete_site(*, association: Association) -> None:
