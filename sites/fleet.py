@@ -67,35 +67,40 @@ def pending_by_schema() -> dict[str, set[tuple[str, str]]]:
     """Every schema (public first) with the migrations it still lacks; up-to-date ones map to an empty set."""
     public = get_public_schema_name()
     connection.set_schema_to_public()
+    shared_missing = expected_migrations(settings.SHARED_APPS) - applied_migrations([public])[public]
+    if ("sites", "0001_initial") in shared_missing:
+        return {public: shared_missing}  # a new database: no registry of sites yet
     schemas = list(Association.objects.exclude(schema_name=public).order_by("id").values_list("schema_name", flat=True))
-    applied = applied_migrations([public, *schemas])
-    shared, tenant = expected_migrations(settings.SHARED_APPS), expected_migrations(settings.TENANT_APPS)
-    result = {public: shared - applied[public]}
-    result.update({schema: tenant - applied[schema] for schema in schemas})
-    return result
+    applied = applied_migrations(schemas)
+    tenant = expected_migrations(settings.TENANT_APPS)
+    return {public: shared_missing, **{schema: tenant - applied[schema] for schema in schemas}}
 
 
 def migrate_fleet(*, progress: Callable[[str], None] = print, stop_on_failure: bool = True) -> FleetReport:
+    """The public schema first, then every site with something pending, one at a time."""
     started = time.monotonic()
     report = FleetReport()
+    public = get_public_schema_name()
     pending = pending_by_schema()
+    if pending[public]:
+        step = time.monotonic()
+        call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+        connection.set_schema_to_public()
+        report.migrated.append(public)
+        progress(f"  public: {len(pending[public])} applied in {time.monotonic() - step:.1f} s")
+        pending = pending_by_schema()
     report.checked = len(pending)
     todo = [schema for schema, missing in pending.items() if missing]
     report.up_to_date = report.checked - len(todo)
     progress(f"Checked {report.checked} schemas in {time.monotonic() - started:.1f} s: "
              f"{report.up_to_date} up to date, {len(todo)} to migrate.")
-    public = get_public_schema_name()
     for index, schema in enumerate(todo, start=1):
         step = time.monotonic()
         try:
-            if schema == public:
-                call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
-            else:
-                call_command("migrate_schemas", tenant=True, schema_name=schema, interactive=False, verbosity=0)
+            call_command("migrate_schemas", tenant=True, schema_name=schema, interactive=False, verbosity=0)
         except Exception as error:  # report which site failed and why; a rerun resumes from here
             report.failed[schema] = f"{type(error).__name__}: {error}"
             progress(f"  [{index}/{len(todo)}] {schema}: FAILED: {report.failed[schema]}")
-            connection.set_schema_to_public()
             if stop_on_failure:
                 break
             continue
