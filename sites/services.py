@@ -14,6 +14,7 @@ from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
+from wagtail.log_actions import LogContext
 from wagtail.models import Page, Site
 
 from themes.blueprint import DEFAULT_THEME_FOR_KIND, ThemeError, get_theme
@@ -96,6 +97,17 @@ def create_site(*, name: str, short_name: str, slug: str, kind: str, domain: str
     domain = domain.strip().lower()
     blueprint = _theme_or_error(theme or DEFAULT_THEME_FOR_KIND.get(kind, "blank"))
     validate_new_site(name=name, short_name=short_name, slug=slug, kind=kind, parent=parent, domain=domain)
+    # Users live in their own schema: the central office user who asked for the site must
+    # not be written into the new site's (or the template's) page history.
+    with LogContext(user=None):
+        return _create_from_template(
+            blueprint, name=name, short_name=short_name, slug=slug, kind=kind, domain=domain, parent=parent,
+            region=region, admin=admin, populate=populate, progress=progress,
+        )
+
+
+def _create_from_template(blueprint, *, name, short_name, slug, kind, domain, parent, region, admin, populate,
+                          progress) -> Association:
     template = ensure_template(blueprint, progress=progress)
     schema = schema_name_for(slug)
     media_dir = None
