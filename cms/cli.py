@@ -112,6 +112,10 @@ def _parser() -> argparse.ArgumentParser:
     themes_sub.add_parser("list", help="the themes and their versions")
     check = themes_sub.add_parser("check", help="validate theme files")
     check.add_argument("paths", nargs="*", help="theme.yaml files (default: all themes)")
+    upgrade = with_data_dir(themes_sub.add_parser("upgrade", help="report (or --apply) what sites on older theme versions get"))
+    upgrade.add_argument("--theme", help="only this theme (default: all)")
+    upgrade.add_argument("--apply", action="store_true", help="make the changes (default: a dry-run report)")
+    upgrade.add_argument("--batch-size", type=int, default=50)
     themes.set_defaults(handler=cmd_themes)
 
     bench = sub.add_parser("benchmark", help="measure against the stock peers, on a throwaway database")
@@ -344,6 +348,8 @@ def cmd_sites(args) -> int:
 
 
 def cmd_themes(args) -> int:
+    if args.action == "upgrade":
+        return _upgrade_themes(args)
     # Checking a theme needs the page models (for the parent/child rules), not a database or a secret.
     os.environ.setdefault("DATABASE_URL", "postgres://localhost/unused")
     os.environ.setdefault("SECRET_KEY", "themes-check-only")
@@ -365,6 +371,26 @@ def cmd_themes(args) -> int:
             failed += 1
             print(f"bad  {error}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _upgrade_themes(args) -> int:
+    with database(_data_dir(args), exclusive=False):
+        setup_django()
+        from themes.blueprint import ThemeError, available_themes, get_theme
+        from themes.upgrade import upgrade_sites
+
+        try:
+            names = [args.theme] if args.theme else available_themes()
+            themes = [get_theme(name) for name in names]
+        except ThemeError as error:
+            raise CmsError(str(error)) from None
+        total = 0
+        for theme in themes:
+            plans = upgrade_sites(theme, apply=args.apply, batch_size=args.batch_size, progress=_say)
+            total += len(plans)
+        if not args.apply:
+            _say(f"Dry run: {total} site(s) on older theme versions. Run with --apply to make these changes.")
+    return 0
 
 
 def cmd_benchmark(args) -> int:

@@ -33,6 +33,9 @@ class Association(TenantMixin):
     region = models.CharField("地区", max_length=50, blank=True)
     theme = models.CharField("网站模板", max_length=50, blank=True)
     theme_version = models.PositiveIntegerField("模板版本", null=True, blank=True)
+    # Slug paths of the pages the theme installed ("about/contact"): upgrades add only what is new
+    # and report, rather than recreate, what editors have since removed or renamed.
+    theme_pages = models.JSONField("模板提供的页面", default=list, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     archived_at = models.DateTimeField("归档时间", null=True, blank=True)
 

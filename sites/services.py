@@ -116,6 +116,7 @@ def _create_from_template(blueprint, *, name, short_name, slug, kind, domain, pa
             association = Association.objects.create(
                 schema_name=schema, name=name, short_name=short_name, slug=slug, kind=kind, parent=parent,
                 region=region, theme=blueprint.name, theme_version=blueprint.version,
+                theme_pages=["/".join(path) for path, _ in blueprint.all_pages()],
             )
             replay_template(template, schema)
             # (validation made sure no folder of this name exists, so removing it on failure is safe)
@@ -252,6 +253,9 @@ def _install_home_page(*, title: str) -> Page:
     if home.slug != "home":
         home.slug = "home"
         home.save_revision().publish()
+        # publish() saves a copy made from the revision: reload, or pages added under this
+        # object would inherit its old url_path.
+        home = type(home).objects.get(pk=home.pk)
     return home
 
 

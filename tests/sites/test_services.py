@@ -115,3 +115,15 @@ def test_a_created_site_is_complete(committed, settings):
         assert settings_row.design_tokens["colors"]["primary"] == "#b3261e"
         assert settings_row.logo and (settings.MEDIA_ROOT / "tmp_city" / settings_row.logo.file.name).exists()
         assert get_user_model().objects.get(username="chief").is_superuser
+
+
+def test_theme_pages_have_urls_under_the_home_page(committed):
+    national = Association.objects.get(slug="alpha")
+    site = services.create_site(parent=national, **new_site_args())
+    with schema_context(site.schema_name):
+        from wagtail.models import Page
+
+        home = Site.objects.get().root_page
+        assert home.url_path == "/home/"
+        assert all(path.startswith("/home/") for path in Page.objects.filter(depth__gt=2).values_list("url_path", flat=True))
+        assert Page.objects.get(slug="contact").url == "/about/contact/"
