@@ -119,7 +119,10 @@ def _parser() -> argparse.ArgumentParser:
     themes.set_defaults(handler=cmd_themes)
 
     bench = sub.add_parser("benchmark", help="measure against the stock peers, on a throwaway database")
-    bench.add_argument("target", choices=["graphql"], help="what to measure")
+    bench.add_argument("target", choices=["graphql", "provisioning"], help="what to measure")
+    bench.add_argument("--sites", type=int, default=1000, help="provisioning: sites to grow the fleet to (default 1000)")
+    bench.add_argument("--samples", type=int, default=5, help="provisioning: our samples at each checkpoint")
+    bench.add_argument("--stock-samples", type=int, default=2, help="provisioning: stock samples at each checkpoint")
     bench.add_argument("--articles", type=int, default=100, help="articles in the benchmark site (default 100)")
     bench.add_argument("--seconds", type=float, default=10, help="seconds of load per endpoint (default 10)")
     bench.add_argument("--concurrency", type=int, default=4, help="concurrent client connections (default 4)")
@@ -408,12 +411,23 @@ def cmd_benchmark(args) -> int:
     (root / "static").mkdir()
     web = None
     try:
-        _say("Starting a throwaway PostgreSQL and building the benchmark site...")
-        os.environ["DATABASE_URL"] = dbserver.start(root / "pg", fast_unsafe=True)
+        _say("Starting a throwaway PostgreSQL...")
+        # Durable settings for provisioning (commits are part of what is measured); reads need no fsync.
+        os.environ["DATABASE_URL"] = dbserver.start(root / "pg", fast_unsafe=args.target == "graphql")
         setup_django()
         from django.core.management import call_command
         from django.db import connections
 
+        if args.target == "provisioning":
+            from sites import benchmark as provisioning
+            from sites.fleet import migrate_fleet
+
+            migrate_fleet(progress=lambda line: None)
+            report = provisioning.run(total=args.sites, samples=args.samples, stock_samples=args.stock_samples,
+                                      progress=_say)
+            print()
+            print(report, flush=True)
+            return 0
         from cms.api import benchmark
         from cms.api.examples import STOCK_PAGE_QUERY, TYPICAL_PAGE_QUERY
         from sites.services import ensure_central_office
