@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import shutil
 import tarfile
 from pathlib import Path
@@ -21,7 +20,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from .models import Association, Domain
-from .provisioning import dump_schema
+from .provisioning import dump_schema, replay_schema_sql
 from .services import schema_name_for, sync_wagtail_site, validate_new_site
 
 FORMAT = 1
@@ -96,10 +95,7 @@ def restore_site(*, source: Path, slug: str | None = None, domain: str | None = 
                 schema_name=schema, name=name, short_name=site["short_name"], slug=slug, kind=site["kind"],
                 parent=parent, region=site["region"], theme=site["theme"], theme_version=site["theme_version"],
             )
-            renamed = re.sub(rf"\b{re.escape(site['schema_name'])}\b", schema, sql) if schema != site["schema_name"] else sql
-            with connection.cursor() as cursor:
-                cursor.execute(renamed)
-            connection.set_schema_to_public()
+            replay_schema_sql(sql, dumped_as=site["schema_name"], schema=schema)
             _extract_media(archive, media)
             for entry in domains:
                 Domain.objects.create(domain=entry["domain"], tenant=association, is_primary=entry["is_primary"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from functools import partial
 from typing import Callable
 
 from django.core.management import call_command
@@ -29,7 +30,6 @@ def _timed(action) -> float:
 def run(*, total: int, samples: int, stock_samples: int, progress: Callable[[str], None] = print) -> str:
     national = create_site(name="基准全国文联", short_name="基准", slug="bench-root", kind="national_federation",
                            domain="bench-root.localhost", theme="national_association", progress=progress)
-    template_seconds = _timed(lambda: None)
     made = 0
     counter = iter(range(10**9))
 
@@ -53,9 +53,11 @@ def run(*, total: int, samples: int, stock_samples: int, progress: Callable[[str
                 progress(f"  {made}/{checkpoint} sites")
         ours_times = [_timed(ours) for _ in range(samples)]
         made += samples
-        stock_times = [_timed(lambda: _stock_migrations(f"stock_{checkpoint}_{i}")) for i in range(stock_samples)]
-        clone_times = [_timed(lambda: _stock_clone("bench_0", f"clone_{checkpoint}_{i}")) for i in range(stock_samples)]
-        for schema in [f"stock_{checkpoint}_{i}" for i in range(stock_samples)] + [f"clone_{checkpoint}_{i}" for i in range(stock_samples)]:
+        stock_names = [f"stock_{checkpoint}_{i}" for i in range(stock_samples)]
+        clone_names = [f"clone_{checkpoint}_{i}" for i in range(stock_samples)]
+        stock_times = [_timed(partial(_stock_migrations, name)) for name in stock_names]
+        clone_times = [_timed(partial(_stock_clone, "bench_0", name)) for name in clone_names]
+        for schema in stock_names + clone_names:
             with connection.cursor() as cursor:
                 cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         rows.append((made - samples, statistics.median(ours_times), statistics.median(stock_times), statistics.median(clone_times)))

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -26,16 +27,21 @@ from themes.blueprint import Theme
 
 from .models import Association, SiteTemplate
 
-# Lines of pg_dump's output that set session state or are psql commands, not schema.
-_SESSION_LINE = re.compile(r"^(SET |SELECT pg_catalog\.set_config|\\)")
+# pg_dump's preamble sets session state (SET ..., set_config('search_path', ...)): dropped, so
+# that nothing of it outlives the transaction. Its psql-only \restrict lines are dropped too.
+_PREAMBLE_LINE = re.compile(r"^(SET |SELECT pg_catalog\.set_config|--|\s*$)")
+_RESTRICT_KEY = re.compile(r"^\\restrict (\w+)\s*$", re.MULTILINE)
 
 
 class ProvisioningError(RuntimeError):
     pass
 
 
+@lru_cache(maxsize=1)
 def migration_fingerprint() -> str:
-    """A short hash of every migration of the apps in a site's schema, as they are on disk."""
+    """A short hash of every migration of the apps in a site's schema, as they are on disk.
+
+    Computed once per process: the migrations on disk change only with a deploy (a restart)."""
     from django.apps import apps
 
     loader = MigrationLoader(None, ignore_no_migrations=True)
@@ -107,20 +113,38 @@ def dump_schema(schema: str) -> str:
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     if done.returncode != 0:
         raise ProvisioningError(f"pg_dump of {schema} failed: {done.stderr.strip()}")
-    kept = [line for line in io.StringIO(done.stdout) if not _SESSION_LINE.match(line) and not line.startswith("--")]
-    return "".join(kept)
+    key = _RESTRICT_KEY.search(done.stdout)
+    meta = {f"\\restrict {key.group(1)}", f"\\unrestrict {key.group(1)}"} if key else set()
+    lines = [line for line in io.StringIO(done.stdout) if line.strip() not in meta]
+    body = next((i for i, line in enumerate(lines) if not _PREAMBLE_LINE.match(line)), len(lines))
+    # Only the preamble is filtered: below it, a line may be part of a multi-line text value.
+    return "".join(lines[body:])
 
 
 def replay_template(template: SiteTemplate, schema: str) -> None:
-    """Make `schema` as a copy of the template; runs inside the caller's transaction.
+    """Make `schema` as a copy of the template; runs inside the caller's transaction."""
+    replay_schema_sql(template.sql, dumped_as=template.schema_name, schema=schema)
 
-    The template's schema name is long and unique (cms_tpl_<theme>_v<n>_<fingerprint>),
-    so renaming it in the SQL touches nothing else.
+
+def replay_schema_sql(sql: str, *, dumped_as: str, schema: str) -> None:
+    """Run a schema's dump and give the result the name `schema`, inside the caller's transaction.
+
+    The dump is replayed under the name it was taken with and then renamed, so no text
+    of the dump (page content included) is ever rewritten. If a schema of that name is
+    live (a site restored beside its original), it steps aside for the moment of the
+    replay; PostgreSQL's DDL is transactional, so nothing of this is seen half-done.
     """
-    sql = re.sub(rf"\b{re.escape(template.schema_name)}\b", schema, template.sql)
+    aside = None
     with connection.cursor() as cursor:
+        if dumped_as != schema and schema_exists(dumped_as):
+            aside = f"{dumped_as[:40]}_aside_{os.getpid()}"
+            cursor.execute(f'ALTER SCHEMA "{dumped_as}" RENAME TO "{aside}"')
         cursor.execute(sql)
-    # The script ran with its own search_path; make django-tenants set ours again.
+        if dumped_as != schema:
+            cursor.execute(f'ALTER SCHEMA "{dumped_as}" RENAME TO "{schema}"')
+        if aside:
+            cursor.execute(f'ALTER SCHEMA "{aside}" RENAME TO "{dumped_as}"')
+    # The script may have changed the search_path; make django-tenants set ours again.
     connection.set_schema_to_public()
 
 

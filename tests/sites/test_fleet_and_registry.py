@@ -27,7 +27,7 @@ def make_site(slug, **extra):
 
 
 def test_fleet_check_finds_nothing_to_do_and_migrates_what_is_missing(committed):
-    site = make_site("tmp-fleet")
+    make_site("tmp-fleet")
     # Everything is up to date: nothing is migrated
     report = fleet.migrate_fleet(progress=lambda line: None)
     assert report.ok and report.migrated == [] and report.up_to_date == report.checked >= 4
@@ -65,7 +65,10 @@ def test_backup_and_restore_round_trip_with_nothing_lost(committed, tmp_path, se
     site = make_site("tmp-backup")
     with schema_context(site.schema_name):
         news = SectionPage.objects.get(slug="news")
-        article = ArticlePage(title="备份前的文章", date="2026-01-01")
+        # Text that looks like the dump's own syntax and names the schema must come back unchanged
+        tricky = "<p>第一行\n-- 不是注释\nSET 也不是语句 tmp_backup.news</p>"
+        article = ArticlePage(title="备份前的文章 tmp_backup.x", date="2026-01-01", summary="多行\nSET x\n-- y",
+                              body=[{"type": "paragraph", "value": tricky}])
         news.add_child(instance=article)
         article.save_revision().publish()
         logo_file = (settings.MEDIA_ROOT / "tmp_backup").rglob("logo*.png").__next__()
@@ -80,6 +83,8 @@ def test_backup_and_restore_round_trip_with_nothing_lost(committed, tmp_path, se
     assert copy.primary_domain == "tmp-restored.localhost" and copy.theme == "local_federation"
     with schema_context(copy.schema_name):
         assert sorted(Page.objects.values_list("url_path", "title")) == pages_before
+        restored = ArticlePage.objects.get(slug=article.slug)
+        assert restored.summary == "多行\nSET x\n-- y" and restored.body.raw_data[0]["value"] == tricky
     assert (settings.MEDIA_ROOT / "tmp_restored" / logo_file.relative_to(settings.MEDIA_ROOT / "tmp_backup")).read_bytes() == logo_file.read_bytes()
     # Delete the original, restore it under its own slug: the same site again
     services.delete_site(association=site)
