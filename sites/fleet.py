@@ -3,7 +3,9 @@
 Which migrations each schema has is read in a few statements for all schemas at once
 (not one `migrate` per schema), so a deploy with nothing to apply checks a thousand
 sites in seconds. Only schemas with something pending are migrated, one at a time, with
-progress. A rerun after a failure simply finds the schemas still pending: it resumes.
+progress. Migrations that are pure schema changes are rendered to SQL once and run in
+each schema in its own transaction; others go through Django's migrate. A rerun after a
+failure simply finds the schemas still pending: it resumes.
 """
 
 from __future__ import annotations
@@ -76,6 +78,53 @@ def pending_by_schema() -> dict[str, set[tuple[str, str]]]:
     return {public: shared_missing, **{schema: tenant - applied[schema] for schema in schemas}}
 
 
+def schema_only_sql(migrations: set[tuple[str, str]], schema: str) -> str | None:
+    """The SQL of `migrations`, in dependency order, if they are pure schema changes; else None.
+
+    Rendered once (against `schema`, for any names Django looks up) and then run in every
+    schema that lacks exactly these migrations: far cheaper than a `migrate` per schema.
+    """
+    from django.db.migrations.executor import MigrationExecutor
+    from django.db.migrations.operations.special import RunPython
+
+    connection.set_schema(schema)
+    try:
+        executor = MigrationExecutor(connection)
+        graph = executor.loader.graph
+        ordered: list = []
+        for leaf in sorted(graph.leaf_nodes()):
+            for key in graph.forwards_plan(leaf):
+                if key in migrations and key not in ordered:
+                    ordered.append(key)
+        plan = [(executor.loader.graph.nodes[key], False) for key in ordered]
+        if len(plan) != len(migrations):
+            return None
+        if any(isinstance(op, RunPython) for migration, _ in plan for op in migration.operations):
+            return None
+        return "\n".join(executor.loader.collect_sql(plan))
+    finally:
+        connection.set_schema_to_public()
+
+
+def _apply_sql(schema: str, sql: str, migrations: set[tuple[str, str]]) -> None:
+    """Run rendered migration SQL in one schema, record it, and do what migrate's post_migrate would:
+    content types and permissions for the apps concerned."""
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.contenttypes.management import create_contenttypes
+    from django.db import transaction
+    from django_tenants.utils import schema_context
+
+    with schema_context(schema), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            for app, name in sorted(migrations):
+                cursor.execute("INSERT INTO django_migrations (app, name, applied) VALUES (%s, %s, now())", [app, name])
+        for label in sorted({app for app, _ in migrations}):
+            config = apps.get_app_config(label)
+            create_contenttypes(config, verbosity=0)
+            create_permissions(config, verbosity=0)
+
+
 def migrate_fleet(*, progress: Callable[[str], None] = print, stop_on_failure: bool = True) -> FleetReport:
     """The public schema first, then every site with something pending, one at a time."""
     started = time.monotonic()
@@ -94,10 +143,17 @@ def migrate_fleet(*, progress: Callable[[str], None] = print, stop_on_failure: b
     report.up_to_date = report.checked - len(todo)
     progress(f"Checked {report.checked} schemas in {time.monotonic() - started:.1f} s: "
              f"{report.up_to_date} up to date, {len(todo)} to migrate.")
+    rendered: dict[frozenset, str | None] = {}
     for index, schema in enumerate(todo, start=1):
         step = time.monotonic()
+        missing = frozenset(pending[schema])
         try:
-            call_command("migrate_schemas", tenant=True, schema_name=schema, interactive=False, verbosity=0)
+            if missing not in rendered:
+                rendered[missing] = schema_only_sql(set(missing), schema)
+            if rendered[missing] is not None:
+                _apply_sql(schema, rendered[missing], set(missing))
+            else:  # data migrations and the like: Django's own path
+                call_command("migrate_schemas", tenant=True, schema_name=schema, interactive=False, verbosity=0)
         except Exception as error:  # report which site failed and why; a rerun resumes from here
             report.failed[schema] = f"{type(error).__name__}: {error}"
             progress(f"  [{index}/{len(todo)}] {schema}: FAILED: {report.failed[schema]}")

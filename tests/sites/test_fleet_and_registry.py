@@ -35,6 +35,9 @@ def test_fleet_check_finds_nothing_to_do_and_migrates_what_is_missing(committed)
     with connection.cursor() as cursor:
         cursor.execute('DELETE FROM "tmp_fleet".django_migrations WHERE app = %s AND name = %s', ["api", "0001_initial"])
         cursor.execute('DROP TABLE "tmp_fleet".api_contentversion')
+        cursor.execute("""DELETE FROM "tmp_fleet".auth_permission WHERE content_type_id IN
+                          (SELECT id FROM "tmp_fleet".django_content_type WHERE app_label = 'api')""")
+        cursor.execute("""DELETE FROM "tmp_fleet".django_content_type WHERE app_label = 'api'""")
     pending = fleet.pending_by_schema()
     assert pending["tmp_fleet"] == {("api", "0001_initial")} and not pending["alpha"]
     lines = []
@@ -46,6 +49,24 @@ def test_fleet_check_finds_nothing_to_do_and_migrates_what_is_missing(committed)
         cursor.execute("SELECT to_regclass('tmp_fleet.api_contentversion') IS NOT NULL")
         assert cursor.fetchone()[0]
     assert not fleet.pending_by_schema()["tmp_fleet"]
+    # as Django's migrate would, the site gets the new model's content type and permissions
+    with schema_context("tmp_fleet"):
+        from django.contrib.auth.models import Permission
+        from django.contrib.contenttypes.models import ContentType
+
+        ContentType.objects.clear_cache()
+        assert ContentType.objects.filter(app_label="api", model="contentversion").exists()
+        assert Permission.objects.filter(codename="add_contentversion").exists()
+
+
+def test_schema_only_migrations_render_to_sql_and_data_migrations_do_not(committed):
+    sql = fleet.schema_only_sql({("api", "0001_initial")}, "alpha")
+    assert 'CREATE TABLE "api_contentversion"' in sql and "alpha" not in sql
+    # wagtailcore 0002 creates the root page and default site in Python: not rendered
+    from django.db.migrations.loader import MigrationLoader
+
+    assert ("wagtailcore", "0002_initial_data") in MigrationLoader(None).disk_migrations
+    assert fleet.schema_only_sql({("wagtailcore", "0002_initial_data")}, "alpha") is None
 
 
 def test_fleet_migration_reports_a_failing_site_and_resumes(committed, monkeypatch):
