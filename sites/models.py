@@ -86,3 +86,15 @@ class SiteTemplate(models.Model):
 
     def __str__(self):
         return f"{self.theme} v{self.theme_version} ({self.fingerprint})"
+
+
+class SpareSchema(models.Model):
+    """A schema already replayed from a template, waiting to become a site (renamed in its transaction)."""
+
+    template = models.ForeignKey(SiteTemplate, on_delete=models.CASCADE, related_name="spares")
+    schema_name = models.CharField(max_length=63, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "备用网站结构"
+        verbose_name_plural = "备用网站结构"

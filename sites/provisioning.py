@@ -25,7 +25,7 @@ from django_tenants.utils import schema_context, schema_exists
 
 from themes.blueprint import Theme
 
-from .models import Association, SiteTemplate
+from .models import Association, SiteTemplate, SpareSchema
 
 # pg_dump's preamble sets session state (SET ..., set_config('search_path', ...)): dropped, so
 # that nothing of it outlives the transaction. Its psql-only \restrict lines are dropped too.
@@ -79,6 +79,7 @@ def build_template(theme: Theme, *, fingerprint: str, progress=None) -> SiteTemp
         template = SiteTemplate.objects.create(
             theme=theme.name, theme_version=theme.version, fingerprint=fingerprint, schema_name=schema, sql=sql
         )
+        drop_stale_spares(theme.name, template)
     finally:
         connection.set_schema_to_public()
         _drop_schema(schema)
@@ -157,3 +158,49 @@ def copy_template_media(template: SiteTemplate, schema: str) -> Path:
         return target
     shutil.copytree(source, target)
     return target
+
+
+def make_spare(template: SiteTemplate) -> str:
+    """Replay the template into a spare schema now, so that a later site creation only renames it."""
+    import uuid
+
+    from django.db import transaction
+
+    name = f"cms_spare_{template.pk}_{uuid.uuid4().hex[:12]}"
+    with transaction.atomic():
+        replay_schema_sql(template.sql, dumped_as=template.schema_name, schema=name)
+        SpareSchema.objects.create(template=template, schema_name=name)
+    return name
+
+
+def refill_spares(template: SiteTemplate, *, target: int | None = None) -> int:
+    """Top the template's spares up to `target` (CMS_SPARE_SCHEMAS); returns how many were made."""
+    target = settings.CMS_SPARE_SCHEMAS if target is None else target
+    made = 0
+    while SpareSchema.objects.filter(template=template).count() < target:
+        make_spare(template)
+        made += 1
+    return made
+
+
+def claim_spare(template: SiteTemplate, schema: str) -> bool:
+    """Inside the caller's transaction: rename a spare of this template to `schema`.
+
+    The row is locked (other creations skip it) and deleted with the rename; if the
+    caller's transaction rolls back, both come back and the spare is in the pool again.
+    """
+    spare = SpareSchema.objects.select_for_update(skip_locked=True).filter(template=template).order_by("id").first()
+    if spare is None or not schema_exists(spare.schema_name):
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(f'ALTER SCHEMA "{spare.schema_name}" RENAME TO "{schema}"')
+    spare.delete()
+    connection.set_schema_to_public()
+    return True
+
+
+def drop_stale_spares(theme_name: str, current: SiteTemplate) -> None:
+    """Spares of older templates of a theme (another version or migration state) are never used again."""
+    for spare in SpareSchema.objects.filter(template__theme=theme_name).exclude(template=current):
+        _drop_schema(spare.schema_name)
+        spare.delete()

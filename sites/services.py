@@ -20,7 +20,7 @@ from wagtail.models import Page, Site
 from themes.blueprint import DEFAULT_THEME_FOR_KIND, ThemeError, get_theme
 
 from .models import SLUG_PATTERN, Association, Domain
-from .provisioning import copy_template_media, ensure_template, replay_template
+from .provisioning import claim_spare, copy_template_media, ensure_template, replay_template
 
 Kind = Association.Kind
 
@@ -118,7 +118,8 @@ def _create_from_template(blueprint, *, name, short_name, slug, kind, domain, pa
                 region=region, theme=blueprint.name, theme_version=blueprint.version,
                 theme_pages=["/".join(path) for path, _ in blueprint.all_pages()],
             )
-            replay_template(template, schema)
+            if not claim_spare(template, schema):
+                replay_template(template, schema)
             # (validation made sure no folder of this name exists, so removing it on failure is safe)
             media_dir = copy_template_media(template, schema)
             with schema_context(schema):
@@ -133,7 +134,16 @@ def _create_from_template(blueprint, *, name, short_name, slug, kind, domain, pa
             shutil.rmtree(media_dir, ignore_errors=True)
         connection.set_schema_to_public()
         raise
+    _schedule_refill(template)
     return association
+
+
+def _schedule_refill(template) -> None:
+    """The worker replays a new spare for the next site (each site's creation then only renames one)."""
+    if django_settings.CMS_SPARE_SCHEMAS:
+        from .jobs import refill_spare_schemas
+
+        refill_spare_schemas.enqueue(template.pk)
 
 
 def _theme_or_error(name: str):

@@ -141,6 +141,9 @@ else:
 # How long a host-to-site route may be cached (entries are also dropped on every change).
 CMS_TENANT_CACHE_SECONDS = int(os.environ.get("TENANT_CACHE_SECONDS", 60))
 
+# Schemas replayed ahead of time per site template, so that creating a site only renames one.
+CMS_SPARE_SCHEMAS = int(os.environ.get("CMS_SPARE_SCHEMAS", 2))
+
 TASKS = {"default": {"BACKEND": "sites.tasks.TenantDatabaseBackend"}}
 
 # --- Users, auth, i18n ---

@@ -127,3 +127,34 @@ def test_theme_pages_have_urls_under_the_home_page(committed):
         assert home.url_path == "/home/"
         assert all(path.startswith("/home/") for path in Page.objects.filter(depth__gt=2).values_list("url_path", flat=True))
         assert Page.objects.get(slug="contact").url == "/about/contact/"
+
+
+def test_a_spare_schema_becomes_the_site_and_a_failure_returns_it(committed, monkeypatch):
+    from django_tasks_db.models import DBTaskResult
+
+    from sites.models import SpareSchema
+    from sites.provisioning import ensure_template, refill_spares
+    from themes.blueprint import get_theme
+
+    national = Association.objects.get(slug="alpha")
+    template = ensure_template(get_theme("provincial_federation"))
+    SpareSchema.objects.filter(template=template).delete()  # start from an empty pool
+    assert refill_spares(template, target=1) == 1
+    spare = SpareSchema.objects.get(template=template).schema_name
+    # A creation that fails after taking the spare gives it back
+    monkeypatch.setattr(services, "_personalise", lambda **kwargs: (_ for _ in ()).throw(RuntimeError("injected")))
+    with pytest.raises(RuntimeError, match="injected"):
+        services.create_site(parent=national, **new_site_args())
+    assert SpareSchema.objects.filter(schema_name=spare).exists() and schema_exists(spare)
+    assert not schema_exists("tmp_city")
+    monkeypatch.undo()
+    # The next creation renames the spare into the site, and asks the worker for a new spare
+    queued_before = DBTaskResult.objects.filter(task_path="sites.jobs.refill_spare_schemas").count()
+    site = services.create_site(parent=national, **new_site_args())
+    assert not schema_exists(spare) and not SpareSchema.objects.filter(schema_name=spare).exists()
+    with schema_context(site.schema_name):
+        from wagtail.models import Page
+
+        assert Site.objects.get().root_page.title == "测试省文联"
+        assert Page.objects.filter(slug="contact").exists()
+    assert DBTaskResult.objects.filter(task_path="sites.jobs.refill_spare_schemas").count() == queued_before + 1
