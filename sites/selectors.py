@@ -15,10 +15,6 @@ def all_schemas() -> list[str]:
     return [public] + list(Association.objects.exclude(schema_name=public).values_list("schema_name", flat=True))
 
 
-def site_for_domain(*, domain: str) -> Association | None:
-    return Association.objects.filter(domains__domain=domain).first()
-
-
 def tenant_for_host(hostname: str) -> Association:
     """The site that owns a host, from the cache when possible (routing runs on every request).
 
