@@ -7,6 +7,7 @@
     cms migrate              apply pending migrations to every site (fast when there are none)
     cms sites ...            create, list, archive, delete, back up, restore, import sites
     cms themes list|check    the site templates
+    cms network reindex      rebuild the national index from every site, with progress
     cms benchmark graphql    our GraphQL endpoint against stock wagtail-grapple, side by side
 """
 
@@ -117,6 +118,11 @@ def _parser() -> argparse.ArgumentParser:
     upgrade.add_argument("--apply", action="store_true", help="make the changes (default: a dry-run report)")
     upgrade.add_argument("--batch-size", type=int, default=50)
     themes.set_defaults(handler=cmd_themes)
+
+    network = sub.add_parser("network", help="the network layer: national index")
+    network_sub = network.add_subparsers(dest="action", required=True)
+    with_data_dir(network_sub.add_parser("reindex", help="rebuild the national index from every site's pages"))
+    network.set_defaults(handler=cmd_network)
 
     bench = sub.add_parser("benchmark", help="measure against the stock peers, on a throwaway database")
     bench.add_argument("target", choices=["graphql", "provisioning"], help="what to measure")
@@ -278,6 +284,15 @@ def cmd_migrate(args) -> int:
         _say(f"Done in {report.seconds:.1f} s: {len(report.migrated)} migrated, {report.up_to_date} already up to date"
              + (f", {len(report.failed)} failed (run `cms migrate` again to resume)" if report.failed else "."))
         return 0 if report.ok else 1
+
+
+def cmd_network(args) -> int:
+    with database(_data_dir(args), exclusive=False):
+        setup_django()
+        from django.core.management import call_command
+
+        call_command("network_reindex")
+        return 0
 
 
 def cmd_sites(args) -> int:

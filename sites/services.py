@@ -21,6 +21,7 @@ from themes.blueprint import DEFAULT_THEME_FOR_KIND, ThemeError, get_theme
 
 from .models import SLUG_PATTERN, Association, Domain
 from .provisioning import claim_spare, copy_template_media, ensure_template, replay_template
+from .signals import site_provisioned
 
 Kind = Association.Kind
 
@@ -129,6 +130,7 @@ def _create_from_template(blueprint, *, name, short_name, slug, kind, domain, pa
                 if populate:
                     populate()
             Domain.objects.create(domain=domain, tenant=association, is_primary=True)
+            site_provisioned.send(sender=Association, association=association)
     except BaseException:
         if media_dir is not None:
             shutil.rmtree(media_dir, ignore_errors=True)

@@ -1,7 +1,10 @@
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from .models import Association, Domain
+
+# Sent inside the transaction that made a site, once its schema, domain and content are in place.
+site_provisioned = Signal()
 
 
 @receiver(post_save, sender=Domain)

@@ -8,7 +8,10 @@ from sites.models import Association
 from sites.services import SiteAdmin, create_site, ensure_central_office
 
 ADMIN_PASSWORD = "test-admin-password"
-HOSTS = {"central": "localhost", "alpha": "alpha.localhost", "beta": "beta.localhost"}
+HOSTS = {
+    "central": "localhost", "alpha": "alpha.localhost", "beta": "beta.localhost",
+    "gamma": "gamma.localhost", "delta": "delta.localhost",
+}
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +27,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
         create_site(
             name="测试作家协会", short_name="测试作协", slug="beta", kind="national_association",
             domain=HOSTS["beta"], parent=national, admin=admin, theme="blank",
+        )
+        # A provincial federation and one of its cities: the hierarchy the network layer works along.
+        provincial = create_site(
+            name="测试浙江省文联", short_name="测试浙江文联", slug="gamma", kind="provincial", region="浙江",
+            domain=HOSTS["gamma"], parent=national, admin=admin, theme="blank",
+        )
+        create_site(
+            name="测试杭州市文联", short_name="测试杭州文联", slug="delta", kind="municipal", region="浙江",
+            domain=HOSTS["delta"], parent=provincial, admin=admin, theme="blank",
         )
         assert central.schema_name == "public"
     yield
@@ -65,6 +77,16 @@ def alpha(db) -> Association:
 @pytest.fixture
 def beta(db) -> Association:
     return Association.objects.get(slug="beta")
+
+
+@pytest.fixture
+def gamma(db) -> Association:
+    return Association.objects.get(slug="gamma")
+
+
+@pytest.fixture
+def delta(db) -> Association:
+    return Association.objects.get(slug="delta")
 
 
 @pytest.fixture(autouse=True)

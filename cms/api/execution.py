@@ -25,7 +25,7 @@ def validation_errors(schema, query: str, allow_introspection: bool) -> tuple[Gr
     return tuple(validate(schema, parsed(query), rules))
 
 
-def response_cache_key(*, version: int, query: str, variables, operation_name, allow_introspection: bool) -> str:
+def response_cache_key(*, version: int | str, query: str, variables, operation_name, allow_introspection: bool) -> str:
     digest = hashlib.sha256(
         json.dumps([query, variables, operation_name, allow_introspection], sort_keys=True, default=str).encode()
     ).hexdigest()

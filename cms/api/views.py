@@ -19,6 +19,7 @@ from .execution import cached_response, parsed, remember_response, response_cach
 from .limits import current_limits, estimate_cost
 from .preload import media_store
 from .versioning import current_version
+from cms.network.index import current_network_version
 
 
 def _error_response(status: int, message: str) -> HttpResponse:
@@ -40,6 +41,11 @@ def uses_preview_token(query: str) -> bool:
         return finder.found
     except GraphQLError:
         return False
+
+
+def reads_network(query: str) -> bool:
+    """Whether a query may read the national index (a textual check: it may say yes too often, never too rarely)."""
+    return "network" in query or "childrenFeed" in query
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -71,8 +77,11 @@ class SiteGraphQLView(GraphQLView):
         preview = bool(query and uses_preview_token(query))
         cache_key = None
         if query and not preview and settings.CMS_GRAPHQL_RESPONSE_CACHE_SECONDS:
+            version = current_version()
+            if reads_network(query):  # the national index changes with every site's publishing
+                version = f"{version}.{current_network_version()}"
             cache_key = response_cache_key(
-                version=current_version(), query=query, variables=variables, operation_name=operation_name,
+                version=version, query=query, variables=variables, operation_name=operation_name,
                 allow_introspection=request.cms_allow_introspection,
             )
         # A client may ask for a fresh answer (Cache-Control: no-cache), as with any HTTP cache.

@@ -1,11 +1,13 @@
 from wagtail import hooks
 
+from .network.queries import NetworkQuery
 from .pages.queries import PagesQuery
 
 
 @hooks.register("register_schema_query")
 def add_site_queries(query_mixins):
     query_mixins.append(PagesQuery)
+    query_mixins.append(NetworkQuery)
 
 
 @hooks.register("register_rich_text_features", order=100)

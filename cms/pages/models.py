@@ -50,6 +50,19 @@ def art_forms_field():
     )
 
 
+class ProvenanceType(graphene.ObjectType):
+    """Where a syndicated copy came from (转载来源); null on a site's own items."""
+
+    source_site = graphene.String(required=True, description="The site the item was first published on")
+    source_url = graphene.String(required=True, description="Its address there")
+    canonical_url = graphene.String(required=True, description="The address search engines should treat as the original")
+    syndication_id = graphene.ID(required=True)
+
+
+def provenance_field():
+    return GraphQLField("provenance", ProvenanceType, source="provenance")
+
+
 def tags_field():
     return GraphQLField("tag_names", graphene.List(graphene.NonNull(graphene.String), required=True), source="tag_names")
 
@@ -106,6 +119,11 @@ class ContentPage(SitePage):
     art_forms = ArrayField(
         models.CharField(max_length=20, choices=ArtForm.choices), verbose_name="艺术门类", default=list, blank=True,
     )
+    # Provenance of a copy made by syndication (cms/network); empty on a site's own items.
+    source_site_name = models.CharField("来源网站", max_length=100, blank=True, editable=False)
+    source_url = models.CharField("来源地址", max_length=500, blank=True, editable=False)
+    canonical_url = models.CharField("规范地址", max_length=500, blank=True, editable=False)
+    syndication_id = models.IntegerField("转载记录", null=True, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -124,7 +142,15 @@ class ContentPage(SitePage):
         GraphQLImage("cover"),
         art_forms_field,
         tags_field,
+        provenance_field,
     ]
+
+    @property
+    def provenance(self) -> dict | None:
+        if not self.syndication_id:
+            return None
+        return {"source_site": self.source_site_name, "source_url": self.source_url,
+                "canonical_url": self.canonical_url, "syndication_id": self.syndication_id}
 
     @property
     def art_forms_display(self) -> list[dict]:

@@ -57,6 +57,7 @@ SHARED_APPS = [
     *CONTENT_APPS,
     "django.contrib.staticfiles",
     "cms.core",
+    "cms.network",
     "graphene_django",
     "grapple",
 ]

@@ -1,0 +1,67 @@
+"""Thin receivers: publishing, moving and deleting pages keep the national index and copies current."""
+
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+from wagtail.models import Page, PageViewRestriction
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from sites.models import Association
+from sites.signals import site_provisioned
+
+from . import index, syndication
+
+
+@receiver(page_published)
+def page_was_published(sender, instance, **kwargs):
+    index.page_published(instance)
+    syndication.source_changed(page=instance, event="published")
+
+
+@receiver(page_unpublished)
+def page_was_unpublished(sender, instance, **kwargs):
+    index.pages_removed([instance.pk])
+    syndication.source_changed(page=instance, event="unpublished")
+
+
+@receiver(post_page_move)
+def page_was_moved(sender, instance, **kwargs):
+    index.index_subtree(instance)
+
+
+@receiver(post_delete)
+def page_was_deleted(sender, instance, **kwargs):
+    if sender is Page:  # once per page, for the base row
+        index.pages_removed([instance.pk])
+        syndication.source_changed(page=instance, event="deleted")
+
+
+@receiver(post_save, sender=PageViewRestriction)
+@receiver(post_delete, sender=PageViewRestriction)
+def privacy_changed(sender, instance, **kwargs):
+    page = Page.objects.filter(pk=instance.page_id).first()
+    if page is not None:
+        index.index_subtree(page)
+
+
+@receiver(pre_save, sender=Association)
+def remember_placement(sender, instance: Association, **kwargs):
+    before = Association.objects.filter(pk=instance.pk).values("kind", "region", "parent_id", "archived_at").first()
+    instance._placement_before = before
+
+
+@receiver(post_save, sender=Association)
+def site_changed(sender, instance: Association, created, raw=False, **kwargs):
+    before = getattr(instance, "_placement_before", None)
+    if raw or created or before is None:
+        return
+    if instance.archived_at and not before["archived_at"]:
+        index.remove_site(instance)
+    elif before["archived_at"] and not instance.archived_at:
+        index.reindex_site(instance)
+    elif (before["kind"], before["region"], before["parent_id"]) != (instance.kind, instance.region, instance.parent_id):
+        index.update_site_placement(instance)
+
+
+@receiver(site_provisioned)
+def site_was_provisioned(sender, association: Association, **kwargs):
+    index.reindex_site(association)
