@@ -117,10 +117,11 @@ def reindex_site(site: Association) -> SiteCounts:
     """Rebuild one site's entries from its page tree (in its schema); returns what changed."""
     if site.archived_at:
         return SiteCounts(removed=IndexEntry.objects.filter(site=site).delete()[0])
+    counts = SiteCounts()
     with schema_context(site.schema_name):
         with transaction.atomic():
-            return _sync(site, pages=Page.objects.filter(depth__gt=1), existing=IndexEntry.objects.filter(site=site),
-                         counts=SiteCounts())
+            _sync(site, pages=Page.objects.filter(depth__gt=1), existing=IndexEntry.objects.filter(site=site), counts=counts)
+    return counts
 
 
 def reindex_network(*, progress: Callable[[str], None] | None = None) -> SiteCounts:

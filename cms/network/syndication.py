@@ -70,6 +70,8 @@ def descendants(site: Association) -> list[Association]:
 
 def submit(*, source_site: Association, page_id: int, target_site: Association, user_name: str,
            note: str = "") -> Syndication:
+    if target_site.archived_at:
+        raise SyndicationError(f"“{target_site.name}”已归档，不能接收稿件。")
     if target_site.pk not in {s.pk for s in ancestors(source_site)}:
         raise SyndicationError(f"只能报送给本站的上级网站；“{target_site.name}”不是“{source_site.name}”的上级。")
     page = _source_page(source_site, page_id)
@@ -410,16 +412,24 @@ def _provenance(record: Syndication, item) -> dict:
 
 
 def _land(page, *, publish: bool, user) -> str:
-    """Save the copy as a revision; publish it through the section's review workflow if it has one."""
+    """Save the copy as a revision, then publish it as a local item would be published.
+
+    A receiving editor who may publish here publishes at once; otherwise the copy goes into the
+    section's review workflow when there is one (and is published directly when there is none).
+    """
     revision = page.save_revision(user=user)
     if not publish:
         return "存为草稿"
+    if user is not None and page.permissions_for_user(user).can_publish():
+        revision.publish(user=user)
+        return "已发布"
     workflow = page.get_workflow()
-    if workflow is not None:
+    if workflow is None:
+        revision.publish(user=user)
+        return "已发布"
+    if not page.workflow_in_progress:
         workflow.start(page, user)
-        return f"已提交审核（{workflow.name}）"
-    revision.publish(user=user)
-    return "已发布"
+    return f"已提交审核（{workflow.name}）"
 
 
 def _name(user) -> str:

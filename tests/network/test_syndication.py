@@ -1,0 +1,305 @@
+"""Syndication up (报送) and down (下发) across real site schemas, and keeping copies true."""
+
+import os
+
+import pytest
+from django.core.files.storage import default_storage
+from django_tenants.utils import schema_context
+from django.contrib.auth.models import Group
+from wagtail.models import GroupApprovalTask, Page, Workflow, WorkflowPage, WorkflowTask
+
+from cms.media.models import SiteImage
+from cms.network import syndication
+from cms.network.models import IndexEntry, Syndication, SyndicationEvent
+from cms.network.syndication import SyndicationError
+from cms.pages.models import ArticlePage, SectionPage
+from sites.services import archive_site
+from tests.api.conftest import graphql_data
+from tests.conftest import HOSTS, add_article
+from tests.factories import make_document, make_image, make_section, rich_body
+
+
+def copy_of(record: Syndication):
+    with schema_context(record.target_site.schema_name):
+        return ArticlePage.objects.get(pk=record.copy_page_id)
+
+
+def submitted(source, target, page, note="请采用"):
+    return syndication.submit(source_site=source, page_id=page.pk, target_site=target, user_name="city-editor", note=note)
+
+
+def editor(site):
+    """The receiving site's own administrator (a user of its schema)."""
+    from cms.accounts.models import User
+
+    with schema_context(site.schema_name):
+        return User.objects.get(username="admin")
+
+
+def accepted(record, receiver, **options):
+    return syndication.accept(syndication_id=record.pk, receiver=receiver, section_id=section_of(receiver).pk,
+                              user=editor(receiver), **options)
+
+
+def without_workflows(site):
+    """Wagtail's default moderation workflow sits on every blank site's root; some tests publish straight."""
+    with schema_context(site.schema_name):
+        Workflow.objects.all().delete()
+
+
+def section_of(site, slug="news"):
+    with schema_context(site.schema_name):
+        section = SectionPage.objects.filter(slug=slug).first()
+    return section or make_section(site, "新闻动态", slug)
+
+
+@pytest.fixture
+def city_article(delta):
+    """A city's article with a cover, a gallery, an attachment and a link to another of its pages."""
+    image, document = make_image(delta, "封面图"), make_document(delta, "活动方案")
+    linked = add_article(delta, "往期回顾")
+    return add_article(delta, "杭州诗歌节开幕", summary="诗歌节摘要", cover=image, art_forms=["literature"],
+                       body=rich_body(image, document, text="诗歌节正文", link_to=linked))
+
+
+def test_an_item_submitted_up_is_accepted_as_a_copy_with_provenance(client, delta, gamma, city_article):
+    # Given a city submits its article to its provincial federation
+    record = submitted(delta, gamma, city_article)
+    assert list(syndication.inbox(gamma)) == [record] and not syndication.inbox(delta).exists()
+    # When the province accepts it into its news section
+    record = accepted(record, gamma)
+    # Then the province has a published copy that names its source
+    copy = copy_of(record)
+    assert (record.status, copy.live, copy.title, copy.summary) == ("accepted", True, "杭州诗歌节开幕", "诗歌节摘要")
+    assert copy.source_site_name == "测试杭州市文联" and copy.source_url.startswith("http://delta.localhost/news/")
+    assert copy.canonical_url == copy.source_url
+    # with its images and attachment copied into the province's own media, and the page link made absolute
+    with schema_context(gamma.schema_name):
+        cover = SiteImage.objects.get(pk=copy.cover_id)
+        assert cover.file.name.startswith("original_images/") and default_storage.exists(cover.file.name)
+        assert os.path.join("gamma", "") in cover.file.path
+        body = copy.body.raw_data
+        kinds = {block["type"]: block["value"] for block in body}
+        assert kinds["image"]["image"] == copy.cover_id
+        assert 'href="http://delta.localhost/news/' in kinds["paragraph"] and 'linktype="page"' not in kinds["paragraph"]
+        first_item = kinds["gallery"]["images"][0]
+        assert SiteImage.objects.filter(pk=first_item.get("value", first_item)["image"]).exists()
+    # and the national index knows the copy points at the original
+    row = IndexEntry.objects.get(site=gamma, page_id=copy.pk)
+    assert (row.canonical_url, row.source_site_name) == (copy.source_url, "测试杭州市文联")
+    # and the API exposes the provenance
+    query = "query($id: ID) { page(id: $id) { ... on ArticlePage { provenance { sourceSite sourceUrl canonicalUrl } } } }"
+    provenance = graphql_data(client, query, host=HOSTS["gamma"], variables={"id": str(copy.pk)})["page"]["provenance"]
+    assert provenance == {"sourceSite": "测试杭州市文联", "sourceUrl": copy.source_url, "canonicalUrl": copy.source_url}
+    # and every move is on record
+    actions = list(SyndicationEvent.objects.filter(syndication=record).values_list("action", "actor", "from_site", "to_site"))
+    assert actions == [("submitted", "city-editor", "测试杭州市文联", "测试浙江省文联"), ("accepted", "admin", "测试杭州市文联", "测试浙江省文联")]
+
+
+def test_items_go_up_to_ancestors_only_and_only_once(delta, gamma, alpha, beta, city_article):
+    submitted(delta, alpha, city_article)  # the national federation is an ancestor too
+    with pytest.raises(SyndicationError, match="不是“测试杭州市文联”的上级"):
+        submitted(delta, beta, city_article)
+    with pytest.raises(SyndicationError, match="不会重复"):
+        submitted(delta, alpha, city_article)
+    assert Syndication.objects.filter(source_site=delta).count() == 1
+
+
+def test_drafts_and_pages_that_are_not_items_cannot_be_submitted(delta, gamma):
+    article = add_article(delta, "草稿")
+    with schema_context(delta.schema_name):
+        Page.objects.get(pk=article.pk).specific.unpublish()
+    with pytest.raises(SyndicationError, match="尚未发布"):
+        submitted(delta, gamma, article)
+    with pytest.raises(SyndicationError, match="不是稿件"):
+        submitted(delta, gamma, section_of(delta))
+    with pytest.raises(SyndicationError, match="没有编号"):
+        syndication.submit(source_site=delta, page_id=987654, target_site=gamma, user_name="x")
+
+
+def test_accepting_twice_or_another_site_s_item_is_refused(delta, gamma, alpha, city_article):
+    record = submitted(delta, gamma, city_article)
+    with pytest.raises(SyndicationError, match="收件箱中没有"):
+        syndication.accept(syndication_id=record.pk, receiver=alpha, section_id=section_of(alpha).pk)
+    accepted(record, gamma)
+    with pytest.raises(SyndicationError, match="已处理"):
+        accepted(record, gamma)
+    with schema_context(gamma.schema_name):
+        assert ArticlePage.objects.filter(title="杭州诗歌节开幕").count() == 1
+
+
+def test_a_declined_item_tells_the_sender_why(delta, gamma, city_article):
+    record = submitted(delta, gamma, city_article)
+    with pytest.raises(SyndicationError, match="请填写退回理由"):
+        syndication.decline(syndication_id=record.pk, receiver=gamma, reason="  ", user_name="province-editor")
+    assert Syndication.objects.get(pk=record.pk).status == "pending"
+    syndication.decline(syndication_id=record.pk, receiver=gamma, reason="与本站栏目不符", user_name="province-editor")
+    sent = syndication.sent(delta).get(pk=record.pk)
+    assert (sent.status, sent.decline_reason, sent.decided_by) == ("declined", "与本站栏目不符", "province-editor")
+    # and it may be submitted again afterwards
+    assert submitted(delta, gamma, city_article).status == "pending"
+
+
+def test_a_source_deleted_mid_flight_withdraws_the_item_and_copies_nothing(delta, gamma, city_article):
+    record = submitted(delta, gamma, city_article)
+    with schema_context(delta.schema_name):
+        Page.objects.get(pk=city_article.pk).delete()
+    record.refresh_from_db()
+    assert record.status == "withdrawn"  # the deletion withdrew it at once
+    with pytest.raises(SyndicationError, match="已处理"):
+        syndication.accept(syndication_id=record.pk, receiver=gamma, section_id=section_of(gamma).pk)
+    with schema_context(gamma.schema_name):
+        assert not ArticlePage.objects.filter(title="杭州诗歌节开幕").exists()
+
+
+def test_a_source_that_disappears_between_submit_and_accept_is_reported(delta, gamma, city_article):
+    record = submitted(delta, gamma, city_article)
+    # The source goes without its signals (e.g. restored from an older backup)
+    Syndication.objects.filter(pk=record.pk).update(source_page_id=987654)
+    images_before = _image_count(gamma)
+    with pytest.raises(SyndicationError, match="来源稿件已被删除"):
+        syndication.accept(syndication_id=record.pk, receiver=gamma, section_id=section_of(gamma).pk)
+    record.refresh_from_db()
+    assert record.status == "withdrawn" and record.events.filter(action="withdrawn").exists()
+    assert _image_count(gamma) == images_before
+
+
+def _image_count(site):
+    with schema_context(site.schema_name):
+        return SiteImage.objects.count()
+
+
+def test_an_archived_receiver_cannot_take_items(delta, gamma, city_article):
+    record = submitted(delta, gamma, city_article)
+    archive_site(association=gamma)
+    with pytest.raises(SyndicationError, match="已归档"):
+        syndication.accept(syndication_id=record.pk, receiver=gamma, section_id=section_of(gamma).pk)
+    with pytest.raises(SyndicationError, match="已归档"):
+        submitted(delta, gamma, add_article(delta, "另一篇"))
+    assert Syndication.objects.get(pk=record.pk).status == "pending"  # nothing lost
+
+
+def test_a_failing_accept_leaves_no_copy_and_no_files(delta, gamma, city_article, monkeypatch):
+    record = submitted(delta, gamma, city_article)
+    images_before, files_before = _image_count(gamma), _files(gamma)
+
+    def broken(page, *, publish, user):
+        raise RuntimeError("publishing failed")
+
+    monkeypatch.setattr(syndication, "_land", broken)
+    with pytest.raises(RuntimeError):
+        syndication.accept(syndication_id=record.pk, receiver=gamma, section_id=section_of(gamma).pk)
+    record.refresh_from_db()
+    assert record.status == "pending" and record.copy_page_id is None
+    assert _image_count(gamma) == images_before
+    with schema_context(gamma.schema_name):
+        assert not ArticlePage.objects.filter(title="杭州诗歌节开幕").exists()
+    assert _files(gamma) == files_before
+
+
+def _files(site) -> set[str]:
+    with schema_context(site.schema_name):
+        root = default_storage.location
+    return {os.path.join(folder, name) for folder, _, names in os.walk(root) for name in names}
+
+
+def test_an_item_pushed_down_lands_as_each_receiver_s_policy_says(alpha, beta, gamma, delta):
+    article = add_article(alpha, "全国文联通知精神")
+    without_workflows(gamma)
+    syndication.set_policy(site=gamma, landing="publish", section_id=section_of(gamma).pk)
+    result = syndication.push(source_site=alpha, page_id=article.pk, targets=None, user_name="central-editor")
+    assert sorted(r.target_site.slug for r in result.created) == ["beta", "delta", "gamma"]
+    progress = []
+    counts = syndication.deliver_all(syndication_ids=[r.pk for r in result.created],
+                                     progress=lambda n, total, r: progress.append((n, total, r.status)))
+    assert counts == {"delivered": 3, "failed": 0} and progress[-1] == (3, 3, "delivered")
+    copies = {r.target_site.slug: copy_of(Syndication.objects.get(pk=r.pk)) for r in result.created}
+    # gamma publishes into its chosen section; beta and delta (default policy) get drafts in a 转载 section
+    with schema_context(gamma.schema_name):
+        assert copies["gamma"].live and copies["gamma"].get_parent().pk == section_of(gamma).pk
+    assert not copies["beta"].live and not copies["delta"].live
+    with schema_context(beta.schema_name):
+        assert Page.objects.get(pk=copies["beta"].pk).get_parent().slug == "syndicated"
+    # a second push to the same receivers adds nothing
+    again = syndication.push(source_site=alpha, page_id=article.pk, targets=[beta], user_name="central-editor")
+    assert again.created == [] and again.skipped == ["测试作家协会"]
+
+
+def test_pushes_go_down_only(gamma, beta, alpha, delta):
+    article = add_article(gamma, "省文联稿件")
+    with pytest.raises(SyndicationError, match="只能下发给本站的下级网站"):
+        syndication.push(source_site=gamma, page_id=article.pk, targets=[beta], user_name="x")
+    with pytest.raises(SyndicationError, match="只能下发给本站的下级网站"):
+        syndication.push(source_site=gamma, page_id=article.pk, targets=[alpha], user_name="x")
+    assert [s.slug for s in syndication.descendants(gamma)] == ["delta"]
+    assert [s.slug for s in syndication.ancestors(delta)] == ["gamma", "alpha"]
+
+
+def test_a_push_to_a_receiver_archived_before_delivery_fails_on_record(alpha, beta):
+    article = add_article(alpha, "下发稿件")
+    result = syndication.push(source_site=alpha, page_id=article.pk, targets=[beta], user_name="x")
+    archive_site(association=beta)
+    record = syndication.deliver(syndication_id=result.created[0].pk)
+    assert (record.status, "已归档" in record.error) == ("failed", True)
+
+
+def test_items_pass_the_receiver_s_review_workflow(alpha, gamma):
+    with schema_context(gamma.schema_name):
+        workflow = Workflow.objects.create(name="三审三校")
+        task = GroupApprovalTask.objects.create(name="初审")
+        task.groups.set(Group.objects.filter(name="Moderators"))
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+        WorkflowPage.objects.create(page=Page.objects.get(pk=section_of(gamma).pk), workflow=workflow)
+    syndication.set_policy(site=gamma, landing="publish", section_id=section_of(gamma).pk)
+    article = add_article(alpha, "需要审核的稿件")
+    result = syndication.push(source_site=alpha, page_id=article.pk, targets=[gamma], user_name="x")
+    record = syndication.deliver(syndication_id=result.created[0].pk)
+    copy = copy_of(record)
+    with schema_context(gamma.schema_name):
+        assert not copy.live
+        assert copy.workflow_in_progress
+    assert "已提交审核（三审三校）" in record.events.get(action="delivered").detail
+
+
+def test_unchanged_copies_follow_their_source_and_edited_ones_are_flagged(delta, gamma, alpha, city_article):
+    # Given two copies of one item: gamma's untouched, alpha's edited by its editors
+    without_workflows(gamma)
+    records = [accepted(submitted(delta, receiver, city_article), receiver) for receiver in (gamma, alpha)]
+    with schema_context(alpha.schema_name):
+        edited = ArticlePage.objects.get(pk=records[1].copy_page_id)
+        edited.title = "本站改过的标题"
+        edited.save_revision().publish()
+    # When the source is republished
+    with schema_context(delta.schema_name):
+        source = ArticlePage.objects.get(pk=city_article.pk)
+        source.title = "杭州诗歌节开幕（更新）"
+        source.save_revision().publish()
+    for record in records:
+        syndication.refresh_copy(syndication_id=record.pk)
+    # Then the untouched copy follows; the edited one keeps its text and is flagged for its editors
+    gamma_record, alpha_record = (Syndication.objects.get(pk=r.pk) for r in records)
+    assert (copy_of(gamma_record).title, gamma_record.copy_state) == ("杭州诗歌节开幕（更新）", "in_sync")
+    assert copy_of(gamma_record).live
+    assert (copy_of(alpha_record).title, alpha_record.copy_state) == ("本站改过的标题", "source_changed")
+    # And when the source is unpublished, every copy is flagged
+    with schema_context(delta.schema_name):
+        ArticlePage.objects.get(pk=city_article.pk).unpublish()
+    assert set(Syndication.objects.filter(pk__in=[r.pk for r in records]).values_list("copy_state", flat=True)) == {"source_unpublished"}
+
+
+def test_republishing_a_source_queues_the_refresh_of_its_copies(delta, gamma, city_article, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    record = submitted(delta, gamma, city_article)
+    syndication.accept(syndication_id=record.pk, receiver=gamma, section_id=section_of(gamma).pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        with schema_context(delta.schema_name):
+            ArticlePage.objects.get(pk=city_article.pk).save_revision().publish()
+    queued = DBTaskResult.objects.filter(task_path="cms.network.jobs.refresh_copies").order_by("-enqueued_at").first()
+    assert queued is not None and queued.args_kwargs["args"] == [[record.pk]]
+
+
+def test_copies_are_not_syndicated_again(delta, gamma, alpha, city_article):
+    record = accepted(submitted(delta, gamma, city_article), gamma)
+    with pytest.raises(SyndicationError, match="本身是转载稿件"):
+        syndication.submit(source_site=gamma, page_id=record.copy_page_id, target_site=alpha, user_name="x")
