@@ -22,6 +22,7 @@ from django_tenants.utils import schema_context
 from .models import Association, Domain
 from .provisioning import dump_schema, replay_schema_sql
 from .services import schema_name_for, sync_wagtail_site, validate_new_site
+from .signals import site_provisioned
 
 FORMAT = 1
 
@@ -105,6 +106,7 @@ def restore_site(*, source: Path, slug: str | None = None, domain: str | None = 
                     from wagtail.models import Site
 
                     Site.objects.filter(is_default_site=True).update(site_name=name)
+            site_provisioned.send(sender=Association, association=association)
     except BaseException:
         shutil.rmtree(media, ignore_errors=True)
         connection.set_schema_to_public()

@@ -173,8 +173,43 @@ def build_demo_network(*, admin_password: str, progress: Callable[[str], None] =
             populate=lambda spec=spec: populate_site(spec), progress=progress,
         )
         built.append(site)
+    if not Milestone.objects.filter(name=DEMO_MILESTONE).exists():
+        progress("  报送与下发示例")
+        syndicate_demo_items(admin_password=admin_password)
     Milestone.objects.get_or_create(name=DEMO_MILESTONE)
     return built
+
+
+def syndicate_demo_items(*, admin_password: str) -> None:
+    """Items travelling along the hierarchy: two submissions to 中国文联 (one adopted, one declined)
+    and a notice it pushes down to every site below it. Skipped where already done."""
+    from django_tenants.utils import schema_context
+
+    from cms.accounts.models import User
+    from cms.network import syndication
+    from cms.network.models import Syndication
+    from cms.pages.models import ArticlePage, NoticePage, SectionPage
+
+    if Syndication.objects.exists():
+        return
+    cflac, zuoxie, beijing = (Association.objects.get(slug=slug) for slug in ("cflac", "zuoxie", "beijing"))
+
+    def first(site, model, slug):
+        with schema_context(site.schema_name):
+            return model.objects.get(slug=slug)
+
+    adopted = syndication.submit(source_site=zuoxie, page_id=first(zuoxie, ArticlePage, "news-1").pk, target_site=cflac,
+                                 user_name="admin", note="本会重要活动，请予采用。")
+    with schema_context(cflac.schema_name):
+        news_section, editor = SectionPage.objects.get(slug="news"), User.objects.get(username="admin")
+    syndication.accept(syndication_id=adopted.pk, receiver=cflac, section_id=news_section.pk, user=editor)
+    declined = syndication.submit(source_site=beijing, page_id=first(beijing, ArticlePage, "news-2").pk,
+                                  target_site=cflac, user_name="admin")
+    syndication.decline(syndication_id=declined.pk, receiver=cflac, reason="内容与全国文联网站栏目定位不符，建议在本地发布。",
+                        user_name="admin")
+    pushed = syndication.push(source_site=cflac, page_id=first(cflac, NoticePage, "notice-1").pk, targets=None,
+                              user_name="admin", note="请各单位转载。")
+    syndication.deliver_all(syndication_ids=[record.pk for record in pushed.created])
 
 
 def populate_site(spec: DemoSite) -> None:

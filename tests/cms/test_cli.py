@@ -157,7 +157,15 @@ def test_cms_up_serves_the_demo_network_and_keeps_data_across_restarts(tmp_path)
     assert "茅盾文学奖评奖工作启动" in zuoxie_titles and "茅盾文学奖评奖工作启动" not in meixie_titles
     assert "全国美术作品展览开幕" in meixie_titles and "全国美术作品展览开幕" not in zuoxie_titles
     theme_pages = len(list(get_theme("national_association").all_pages()))
-    assert len(zuoxie_titles) == 1 + theme_pages + 8 + 3  # home, the theme's pages, articles, notices
+    # home, the theme's pages, articles, notices, and the 转载 section that took cflac's pushed notice (as a draft)
+    assert len(zuoxie_titles) == 1 + theme_pages + 8 + 3 + 1
+
+    # And the network joins them: the national feed on the central host lists every site's items,
+    # and cflac has adopted zuoxie's submitted article as a copy that names its source
+    feed = requests.post(cms.url("/graphql/"), json={"query": "{ networkFeed(first: 100) { items { site { slug } sourceSite } } }"},
+                         headers={"Host": f"localhost:{port}"}, timeout=30).json()["data"]["networkFeed"]["items"]
+    assert {item["site"]["slug"] for item in feed} == {"cflac", "zuoxie", "meixie", "beijing"}
+    assert [item["sourceSite"] for item in feed if item["sourceSite"]] == ["中国作家协会"]
     assert cms.get("nosuchsite", "/").status_code == 404
     assert requests.get(cms.url("/healthz"), headers={"Host": f"localhost:{port}"}, timeout=30).json()["site"] == "public"
 

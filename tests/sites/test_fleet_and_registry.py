@@ -114,6 +114,10 @@ def test_backup_and_restore_round_trip_with_nothing_lost(committed, tmp_path, se
     assert (again.slug, again.name, again.primary_domain) == ("tmp-backup", "临时tmp-backup", "tmp-backup.localhost")
     with schema_context("tmp_backup"):
         assert sorted(Page.objects.values_list("url_path", "title")) == pages_before
+    # and the restored site is back in the national index
+    from cms.network.models import IndexEntry
+
+    assert IndexEntry.objects.filter(site=again, title="备份前的文章 tmp_backup.x").count() == 1
 
 
 def test_restore_refuses_a_taken_slug_or_a_bad_file(committed, tmp_path):
