@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import F, prefetch_related_objects
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_public_schema_name, schema_context
 from wagtail.models import Page, PageViewRestriction
 
 from sites.models import Association
@@ -112,6 +112,12 @@ def remove_site(site: Association) -> None:
 
 
 # --- Rebuilding ---
+
+def index_is_missing() -> bool:
+    """True for a network whose index was never built (a data folder from before it existed):
+    every write to the index moves the network version, so a network without one has none."""
+    return not NetworkVersion.objects.exists() and Association.objects.exclude(schema_name=get_public_schema_name()).exists()
+
 
 def reindex_site(site: Association) -> SiteCounts:
     """Rebuild one site's entries from its page tree (in its schema); returns what changed."""

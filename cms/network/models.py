@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 CONTENT_TYPES = ["article", "notice", "event", "profile", "work"]
 
@@ -48,6 +48,8 @@ class IndexEntry(models.Model):
             models.Index(fields=["site_kind", "-published_at", "-id"], name="index_latest_by_kind"),
             models.Index(fields=["region", "-published_at", "-id"], name="index_latest_by_region"),
             models.Index(fields=["site", "-published_at", "-id"], name="index_latest_by_site"),
+            # ancestor_ids[1] is the parent: the feeds of a site's direct children
+            models.Index(F("ancestor_ids__0"), F("published_at").desc(), F("id").desc(), name="index_latest_by_parent"),
             GinIndex(fields=["ancestor_ids"], name="index_ancestors"),
             GinIndex(fields=["art_forms"], name="index_art_forms"),
         ]

@@ -63,7 +63,7 @@ def children_entries(*, site: Association, descendants: bool) -> QuerySet:
     if site.schema_name == get_public_schema_name():
         entries = entries.exclude(site=site)
         if not descendants:
-            entries = entries.filter(ancestor_ids=[])
+            entries = entries.filter(ancestor_ids__0__isnull=True)  # top-level sites
     elif descendants:
         entries = entries.filter(ancestor_ids__contains=[site.pk])
     else:
