@@ -464,14 +464,7 @@ def cmd_benchmark(args) -> int:
             _say("Counting SQL queries in-process...")
             in_process = network_benchmark.count_queries_in_process(network)
             connections.close_all()
-            port = _free_port()
-            web = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "cms.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                 "--workers", str(args.workers), "--log-level", "warning"],
-                env=dict(os.environ),
-            )
-            if not _wait_until_listening("127.0.0.1", port, web):
-                raise CmsError("The benchmark server did not start.")
+            web, port = _start_benchmark_server(workers=args.workers)
             _say("Measuring the feeds (executed, then answer cache on)...")
             rows = network_benchmark.measure(base_url=f"http://127.0.0.1:{port}/graphql/", network=network,
                                              requests=args.requests, progress=_say)
@@ -488,14 +481,7 @@ def cmd_benchmark(args) -> int:
         ensure_central_office(domain="localhost")
         benchmark.build_site(articles=args.articles, progress=_say)
         connections.close_all()
-        port = _free_port()
-        web = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "cms.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(args.workers), "--log-level", "warning"],
-            env=dict(os.environ),
-        )
-        if not _wait_until_listening("127.0.0.1", port, web):
-            raise CmsError("The benchmark server did not start.")
+        web, port = _start_benchmark_server(workers=args.workers)
         common = dict(requests_for_latency=args.requests, seconds=args.seconds, concurrency=args.concurrency)
         ours_url = f"http://127.0.0.1:{port}/graphql/"
         _say("Measuring our endpoint, answer cache on...")
@@ -518,6 +504,19 @@ def cmd_benchmark(args) -> int:
         connections.close_all()
         dbserver.stop(root / "pg")
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _start_benchmark_server(*, workers: int) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    web = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "cms.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--log-level", "warning"],
+        env=dict(os.environ),
+    )
+    if not _wait_until_listening("127.0.0.1", port, web):
+        _terminate(web)
+        raise CmsError("The benchmark server did not start.")
+    return web, port
 
 
 def _free_port() -> int:

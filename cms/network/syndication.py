@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+from contextlib import contextmanager
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -86,29 +87,20 @@ def submit(*, source_site: Association, page_id: int, target_site: Association, 
 
 def accept(*, syndication_id: int, receiver: Association, section_id: int, user=None, publish: bool = True) -> Syndication:
     """Adopt a submitted item into one of the receiver's sections, as a copy with provenance."""
-    written: list[str] = []
     gone = None
-    try:
-        with transaction.atomic():
-            record = _pending_for(syndication_id, receiver)
-            item, gone = _read_or_withdraw(record)
-            if item is not None:
-                with schema_context(receiver.schema_name):
-                    section = _section(section_id)
-                    copy = write_copy(item, parent=section, provenance=_provenance(record, item),
-                                      media_map=record.media_map, written_files=written)
-                    landing = _land(copy, publish=publish, user=user)
-                user_name = _name(user)
-                record.status, record.decided_by, record.decided_at = Status.ACCEPTED, user_name, timezone.now()
-                record.copy_page_id, record.copy_revision_id = copy.pk, copy.latest_revision_id
-                record.copy_state = CopyState.IN_SYNC
-                record.save()
-                _record(record, "accepted", user_name, detail=f"采用到栏目“{section.title}”，{landing}")
-    except BaseException:
-        _remove_files(written)
-        raise
-    finally:
-        connection.set_schema_to_public()
+    with _undo_files_on_failure() as written, transaction.atomic():
+        record = _pending_for(syndication_id, receiver)
+        item, gone = _read_or_withdraw(record)
+        if item is not None:
+            with schema_context(receiver.schema_name):
+                section = _section(section_id)
+                copy = write_copy(item, parent=section, provenance=_provenance(record, item),
+                                  media_map=record.media_map, written_files=written)
+                landing = _land(copy, publish=publish, user=user)
+            user_name = _name(user)
+            record.status, record.decided_by, record.decided_at = Status.ACCEPTED, user_name, timezone.now()
+            _copied(record, copy)
+            _record(record, "accepted", user_name, detail=f"采用到栏目“{section.title}”，{landing}")
     if gone:  # the withdrawal is committed; the editor is told why nothing was adopted
         raise SyndicationError(f"{gone}这条报送已自动撤回。")
     return record
@@ -162,16 +154,15 @@ def push(*, source_site: Association, page_id: int, targets: Iterable[Associatio
 
 def deliver(*, syndication_id: int) -> Syndication:
     """Land one pushed item on its receiver, as its policy says. A failure is recorded on the item, not raised."""
-    written: list[str] = []
     try:
-        with transaction.atomic():
+        with _undo_files_on_failure() as written, transaction.atomic():
             record = Syndication.objects.select_for_update().get(pk=syndication_id)
             if record.direction != Direction.DOWN or record.status != Status.PENDING:
                 return record
             receiver = record.target_site
             if receiver is None or receiver.archived_at:
                 raise SyndicationError(f"接收网站“{record.target_site_name}”已归档或删除。")
-            item, gone = _read_or_withdraw(record)
+            item, _ = _read_or_withdraw(record)
             if item is None:
                 return record
             policy = SyndicationPolicy.objects.filter(site=receiver).first() or SyndicationPolicy(site=receiver)
@@ -181,18 +172,10 @@ def deliver(*, syndication_id: int) -> Syndication:
                                   written_files=written)
                 landing = _land(copy, publish=policy.landing == SyndicationPolicy.Landing.PUBLISH, user=None)
             record.status, record.decided_at = Status.DELIVERED, timezone.now()
-            record.copy_page_id, record.copy_revision_id, record.copy_state = copy.pk, copy.latest_revision_id, CopyState.IN_SYNC
-            record.save()
+            _copied(record, copy)
             _record(record, "delivered", "", detail=f"放入栏目“{section.title}”，{landing}")
-    except (SyndicationError, SourceUnavailable) as error:
-        _remove_files(written)
-        connection.set_schema_to_public()
+    except SyndicationError as error:
         return _fail(syndication_id, str(error))
-    except BaseException:
-        _remove_files(written)
-        raise
-    finally:
-        connection.set_schema_to_public()
     return record
 
 
@@ -246,41 +229,33 @@ def source_changed(*, page: Page, event: str) -> None:
 
 def refresh_copy(*, syndication_id: int) -> Syndication:
     """Bring one copy up to its republished source: rewrite it if untouched, flag it if edited."""
-    written: list[str] = []
-    try:
-        with transaction.atomic():
-            record = Syndication.objects.select_for_update().get(pk=syndication_id)
-            receiver = record.target_site
-            if record.copy_page_id is None or receiver is None or receiver.archived_at or record.source_site is None:
+    with _undo_files_on_failure() as written, transaction.atomic():
+        record = Syndication.objects.select_for_update().get(pk=syndication_id)
+        receiver = record.target_site
+        if record.copy_page_id is None or receiver is None or receiver.archived_at or record.source_site is None:
+            return record
+        try:
+            item = read_source(schema_name=record.source_site.schema_name, page_id=record.source_page_id)
+        except SourceUnavailable:
+            return record  # unpublishing and deleting flag copies on their own
+        with schema_context(receiver.schema_name):
+            copy = Page.objects.filter(pk=record.copy_page_id).first()
+            if copy is None:
+                record.status, record.error = Status.WITHDRAWN, "本站副本已删除"
+                record.save(update_fields=["status", "error"])
                 return record
-            try:
-                item = read_source(schema_name=record.source_site.schema_name, page_id=record.source_page_id)
-            except SourceUnavailable:
-                return record  # unpublish and delete flag copies on their own
-            with schema_context(receiver.schema_name):
-                copy = Page.objects.filter(pk=record.copy_page_id).first()
-                if copy is None:
-                    record.status, record.error = Status.WITHDRAWN, "本站副本已删除"
-                    record.save(update_fields=["status", "error"])
-                    return record
-                if copy.latest_revision_id != record.copy_revision_id:
-                    if record.copy_state != CopyState.SOURCE_CHANGED:
-                        record.copy_state = CopyState.SOURCE_CHANGED
-                        record.save(update_fields=["copy_state"])
-                        _record(record, "flagged", "", detail="来源已更新，本站副本改动过，未自动更新")
-                    return record
-                copy = write_copy(item, existing=copy, provenance=_provenance(record, item), media_map=record.media_map,
-                                  written_files=written)
-                landing = _land(copy, publish=copy.live, user=None)
-            record.copy_revision_id, record.copy_state = copy.latest_revision_id, CopyState.IN_SYNC
-            record.source_title = item.page_fields["title"]
-            record.save()
-            _record(record, "updated", "", detail=f"随来源更新，{landing}")
-    except BaseException:
-        _remove_files(written)
-        raise
-    finally:
-        connection.set_schema_to_public()
+            if copy.latest_revision_id != record.copy_revision_id:
+                if record.copy_state != CopyState.SOURCE_CHANGED:
+                    record.copy_state = CopyState.SOURCE_CHANGED
+                    record.save(update_fields=["copy_state"])
+                    _record(record, "flagged", "", detail="来源已更新，本站副本改动过，未自动更新")
+                return record
+            copy = write_copy(item, existing=copy, provenance=_provenance(record, item), media_map=record.media_map,
+                              written_files=written)
+            landing = _land(copy, publish=copy.live, user=None)
+        record.source_title = item.page_fields["title"]
+        _copied(record, copy)
+        _record(record, "updated", "", detail=f"随来源更新，{landing}")
     return record
 
 
@@ -443,9 +418,24 @@ def _record(record: Syndication, action: str, actor: str, *, detail: str = "") -
     )
 
 
-def _remove_files(paths: list[str]) -> None:
-    for path in paths:
-        try:
-            os.remove(path)
-        except OSError:
-            log.warning("Could not remove %s after a failed syndication step", path)
+def _copied(record: Syndication, copy) -> None:
+    record.copy_page_id, record.copy_revision_id, record.copy_state = copy.pk, copy.latest_revision_id, CopyState.IN_SYNC
+    record.save()
+
+
+@contextmanager
+def _undo_files_on_failure():
+    """Yields a list for the paths of media files written; they are removed if the step fails
+    (the database rolls back by itself, files do not). Always ends back in the public schema."""
+    written: list[str] = []
+    try:
+        yield written
+    except BaseException:
+        for path in written:
+            try:
+                os.remove(path)
+            except OSError:
+                log.warning("Could not remove %s after a failed syndication step", path)
+        raise
+    finally:
+        connection.set_schema_to_public()
