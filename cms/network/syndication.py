@@ -426,7 +426,8 @@ def _copied(record: Syndication, copy) -> None:
 @contextmanager
 def _undo_files_on_failure():
     """Yields a list for the paths of media files written; they are removed if the step fails
-    (the database rolls back by itself, files do not). Always ends back in the public schema."""
+    (the database rolls back by itself, files do not). Always ends back in the caller's schema."""
+    previous = connection.tenant
     written: list[str] = []
     try:
         yield written
@@ -438,4 +439,4 @@ def _undo_files_on_failure():
                 log.warning("Could not remove %s after a failed syndication step", path)
         raise
     finally:
-        connection.set_schema_to_public()
+        connection.set_tenant(previous)

@@ -303,3 +303,13 @@ def test_copies_are_not_syndicated_again(delta, gamma, alpha, city_article):
     record = accepted(submitted(delta, gamma, city_article), gamma)
     with pytest.raises(SyndicationError, match="本身是转载稿件"):
         syndication.submit(source_site=gamma, page_id=record.copy_page_id, target_site=alpha, user_name="x")
+
+
+def test_the_services_leave_the_caller_in_its_own_schema(delta, gamma, city_article):
+    # An admin request in gamma's schema goes on in gamma's schema after accepting (its session lives there)
+    from django.db import connection
+
+    record = submitted(delta, gamma, city_article)
+    with schema_context(gamma.schema_name):
+        accepted(record, gamma)
+        assert connection.schema_name == gamma.schema_name
