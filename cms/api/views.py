@@ -45,7 +45,7 @@ def uses_preview_token(query: str) -> bool:
 
 def reads_network(query: str) -> bool:
     """Whether a query may read the national index (a textual check: it may say yes too often, never too rarely)."""
-    return "network" in query or "childrenFeed" in query
+    return any(word in query for word in ("network", "childrenFeed", "search"))
 
 
 @method_decorator(csrf_exempt, name="dispatch")

@@ -2,12 +2,14 @@ from wagtail import hooks
 
 from .network.queries import NetworkQuery
 from .pages.queries import PagesQuery
+from .search.queries import SearchQueryMixin
 
 
 @hooks.register("register_schema_query")
 def add_site_queries(query_mixins):
     query_mixins.append(PagesQuery)
     query_mixins.append(NetworkQuery)
+    query_mixins.append(SearchQueryMixin)
 
 
 @hooks.register("register_rich_text_features", order=100)

@@ -18,11 +18,14 @@ from wagtail.models import Page, PageViewRestriction
 
 from sites.models import Association
 
+from cms.search.text import index_text
+
 from .models import IndexEntry, NetworkVersion
 
 ENTRY_FIELDS = [
     "page_type", "section_id", "section_title", "title", "summary", "art_forms", "tags", "site_kind", "region",
-    "ancestor_ids", "date", "published_at", "updated_at", "url", "canonical_url", "source_site_name",
+    "ancestor_ids", "date", "published_at", "updated_at", "url", "canonical_url", "source_site_name", "search_title",
+    "search_body",
 ]
 PAGE_TYPES = {
     "articlepage": "article", "noticepage": "notice", "eventpage": "event", "profilepage": "profile",
@@ -216,6 +219,9 @@ def _entries(site: Association, pages: list[Page]) -> list[IndexEntry]:
             source_site_name=getattr(page, "source_site_name", "") or "",
             **placement,
         ))
+        entry = entries[-1]
+        entry.search_title = index_text(entry.title)
+        entry.search_body = index_text(" ".join([entry.summary, " ".join(entry.tags), entry.section_title]))
     return entries
 
 

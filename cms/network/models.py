@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 
@@ -36,6 +37,16 @@ class IndexEntry(models.Model):
     url = models.CharField(max_length=500)
     canonical_url = models.CharField(max_length=500)
     source_site_name = models.CharField(max_length=100, blank=True)  # set on syndicated copies
+    # National search: the title and the rest (summary, tags, section) segmented for Chinese
+    # (cms/search/text.py), and the weighted vector PostgreSQL keeps from them.
+    search_title = models.TextField(blank=True)
+    search_body = models.TextField(blank=True)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("search_title", weight="A", config="simple")
+        + SearchVector("search_body", weight="B", config="simple"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
     indexed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -52,6 +63,7 @@ class IndexEntry(models.Model):
             models.Index(F("ancestor_ids__0"), F("published_at").desc(), F("id").desc(), name="index_latest_by_parent"),
             GinIndex(fields=["ancestor_ids"], name="index_ancestors"),
             GinIndex(fields=["art_forms"], name="index_art_forms"),
+            GinIndex(fields=["search_vector"], name="index_search"),
         ]
 
     def __str__(self):

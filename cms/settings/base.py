@@ -58,6 +58,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "cms.core",
     "cms.network",
+    "cms.search",
     "graphene_django",
     "grapple",
 ]
@@ -180,7 +181,11 @@ WAGTAIL_SITE_NAME = "文联网站群"
 WAGTAILIMAGES_IMAGE_MODEL = "media.SiteImage"
 WAGTAILDOCS_DOCUMENT_MODEL = "media.SiteDocument"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://localhost:8000")
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Chinese-aware: text is segmented (jieba) before PostgreSQL full text; see cms/search.
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search.backend", "SEARCH_CONFIG": "simple"}}
+# Optional: a shared Elasticsearch index (tenant field and routing) for per-site and national search.
+ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "cms-content")
 WAGTAIL_I18N_ENABLED = False
 
 # --- GraphQL ---

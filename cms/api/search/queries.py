@@ -1,0 +1,134 @@
+"""`search`: on a site's host, that site's published pages; on the central office's host, the whole network.
+
+Both segment the query for Chinese (cms/search/text.py), rank, and return highlighted snippets.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import graphene
+from django.conf import settings
+from django_tenants.utils import get_public_schema_name
+from grapple.types.interfaces import get_page_interface
+
+from cms.api.errors import ClientError
+from cms.api.network.queries import ItemType, NetworkItem, NetworkSite, SiteKind, _id
+from cms.api.pages.queries import ArtFormCode, PageInfo, _value
+from cms.search import selectors
+from cms.search.text import QueryError
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+
+class SearchHit(NetworkItem):
+    """One result: the index entry's fields, a score, and a snippet with the matched words in <mark>."""
+
+    score = graphene.Float(required=True)
+    snippet = graphene.String(required=True, description="HTML-escaped text around the first match, matches in <mark>")
+    page = graphene.Field(get_page_interface, description="On a site's own search: the page, with its typed fields")
+
+
+class SearchResults(graphene.ObjectType):
+    items = graphene.List(graphene.NonNull(SearchHit), required=True)
+    total_count = graphene.Int(required=True)
+    page_info = graphene.Field(PageInfo, required=True)
+    terms = graphene.List(graphene.NonNull(graphene.String), required=True,
+                          description="The words the query was segmented into")
+
+
+def _offset(after: str | None) -> int:
+    if not after:
+        return 0
+    try:
+        prefix, offset = base64.b64decode(after.encode(), validate=True).decode().split(":")
+        if prefix != "search" or int(offset) < 0:
+            raise ValueError
+        return int(offset)
+    except (ValueError, UnicodeDecodeError):
+        raise ClientError(f"`after` cursor '{after}' is not valid; use a pageInfo.endCursor from an earlier answer.") from None
+
+
+def _answer(results, offset: int, first: int) -> dict:
+    return {
+        "items": results.hits,
+        "total_count": results.total,
+        "terms": list(results.query.terms) if results.query else [],
+        "page_info": {
+            "has_next_page": results.has_next,
+            "end_cursor": base64.b64encode(f"search:{offset + first}".encode()).decode() if results.has_next else None,
+        },
+    }
+
+
+class SearchQueryMixin:
+    """Mixed into grapple's root Query ahead of grapple's own unbounded `search`, which it replaces."""
+
+    search = graphene.Field(
+        SearchResults, required=True,
+        query=graphene.String(required=True, description="Words to find; Chinese is segmented. At most 200 characters."),
+        type=graphene.Argument(ItemType),
+        section=graphene.ID(description="Site host: a section of this site (pages below it). Central host: with `site`."),
+        art_form=graphene.Argument(ArtFormCode),
+        date_from=graphene.Date(),
+        date_to=graphene.Date(),
+        kind=graphene.Argument(SiteKind, description="Central host only: sites of this level"),
+        region=graphene.String(description="Central host only"),
+        parent=graphene.ID(description="Central host only: the direct children of this site"),
+        under=graphene.ID(description="Central host only: sites below this one"),
+        site=graphene.ID(description="Central host only: one site"),
+        first=graphene.Int(default_value=DEFAULT_PAGE_SIZE, description=f"Page size, 1 to {MAX_PAGE_SIZE}."),
+        after=graphene.String(),
+        description="Ranked search with highlighted snippets: this site's pages, or on the central office's host the whole network.",
+    )
+
+    def resolve_search(root, info, query, first, after=None, type=None, section=None, art_form=None, date_from=None,
+                       date_to=None, kind=None, region=None, parent=None, under=None, site=None):
+        if not 1 <= first <= MAX_PAGE_SIZE:
+            raise ClientError(f"`first` must be between 1 and {MAX_PAGE_SIZE} (page size limit); got {first}.")
+        if date_from and date_to and date_from > date_to:
+            raise ClientError("`dateFrom` is after `dateTo`.")
+        offset = _offset(after)
+        tenant = info.context.tenant
+        common = dict(query=query, first=first, offset=offset, page_type=_value(type), art_form=_value(art_form),
+                      date_from=date_from, date_to=date_to)
+        backend = _backend()
+        try:
+            if tenant.schema_name == get_public_schema_name():
+                if section is not None and site is None:
+                    raise ClientError("`section` needs `site`: section ids are numbered per site.")
+                results = backend.network_search(
+                    kind=_value(kind), region=region, parent_id=_id(parent, "parent"), under_id=_id(under, "under"),
+                    site_id=_id(site, "site"), section_id=_id(section, "section"), **common,
+                )
+            else:
+                network_only = [name for name, value in (("kind", kind), ("region", region), ("parent", parent),
+                                                         ("under", under), ("site", site)) if value is not None]
+                if network_only:
+                    raise ClientError(f"`{network_only[0]}` filters the national search, on the central office's host only.")
+                results = backend.site_search(site=tenant, section_path=_section_path(section), **common)
+        except QueryError as error:
+            raise ClientError(str(error)) from None
+        return _answer(results, offset, first)
+
+
+def _section_path(section) -> str | None:
+    if section is None:
+        return None
+    from cms.pages.models import SectionPage
+    from cms.pages.selectors import public
+
+    found = public(SectionPage.objects.live()).filter(pk=_id(section, "section")).values_list("path", flat=True).first()
+    if found is None:
+        raise ClientError(f"No published section with id {section}.")
+    return found
+
+
+def _backend():
+    """PostgreSQL full text by default; the shared Elasticsearch index when ELASTICSEARCH_URL is set."""
+    if settings.ELASTICSEARCH_URL:
+        from cms.search import elastic
+
+        return elastic.searcher()
+    return selectors

@@ -1,0 +1,180 @@
+"""`search` over GraphQL: a site's own pages, and the whole network on the central host."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import schema_context
+from wagtail.models import Page
+
+from cms.pages.models import NoticePage
+from tests.api.conftest import graphql_data, graphql_errors, post_graphql
+from tests.conftest import HOSTS, add_article
+from tests.factories import make_section, publish
+
+SEARCH = """query($q: String!, $type: NetworkItemType, $section: ID, $artForm: ArtFormCode, $dateFrom: Date,
+  $dateTo: Date, $first: Int, $after: String, $kind: SiteKind, $region: String, $site: ID) {
+  search(query: $q, type: $type, section: $section, artForm: $artForm, dateFrom: $dateFrom, dateTo: $dateTo,
+         first: $first, after: $after, kind: $kind, region: $region, site: $site) {
+    items { title type snippet score url site { slug } page { id title } }
+    totalCount terms pageInfo { hasNextPage endCursor }
+  }
+}"""
+
+
+def paragraph(text):
+    return [{"type": "paragraph", "value": f"<p>{text}</p>"}]
+
+
+def search(client, q, host=HOSTS["alpha"], **variables):
+    return graphql_data(client, SEARCH, host=host, variables={"q": q, **variables})["search"]
+
+
+def titles(client, q, host=HOSTS["alpha"], **variables):
+    return [item["title"] for item in search(client, q, host, **variables)["items"]]
+
+
+@pytest.fixture
+def corpus(alpha, beta, gamma):
+    """Chinese items on three sites."""
+    add_article(alpha, "京剧艺术节在杭州开幕", summary="来自全国的京剧院团参加演出。", art_forms=["theatre"], date="2026-03-01",
+                body=paragraph("开幕式上，梅派青衣演唱了《贵妃醉酒》选段。"))
+    add_article(alpha, "诗歌朗诵会举行", summary="青年诗人朗诵新作。", art_forms=["literature"], date="2026-04-01",
+                body=paragraph("朗诵会以“新时代的歌”为主题。"))
+    add_article(alpha, "书法作品展览", summary="展出行书、楷书作品百余件。", art_forms=["calligraphy"], date="2026-05-01",
+                body=paragraph("展览还设有青少年书法体验区。CCTV 书画频道进行了报道。"))
+    add_article(beta, "诗歌创作研讨会", summary="作家们讨论诗歌创作。", art_forms=["literature"],
+                body=paragraph("诗歌是文学的皇冠。"))
+    add_article(gamma, "浙江诗歌节", summary="浙江省诗歌节在杭州举行。", art_forms=["literature"])
+
+
+def test_two_character_words_are_found_and_ranked_with_snippets(client, corpus):
+    result = search(client, "诗歌")
+    assert [item["title"] for item in result["items"]] == ["诗歌朗诵会举行"]
+    item = result["items"][0]
+    assert "<mark>" in item["snippet"] and item["type"] == "ARTICLE" and item["site"]["slug"] == "alpha"
+    assert item["page"]["title"] == "诗歌朗诵会举行" and item["score"] > 0
+    assert result["terms"] == ["诗歌"] and result["totalCount"] == 1
+
+
+def test_one_character_queries_and_words_jieba_would_split_differently(client, corpus, alpha):
+    assert set(titles(client, "诗")) == {"诗歌朗诵会举行"}
+    assert set(titles(client, "剧")) == {"京剧艺术节在杭州开幕"}
+    assert titles(client, "剧艺") == ["京剧艺术节在杭州开幕"]  # not a word (京剧/艺术节): found as adjacent characters
+    assert titles(client, "艺节") == []  # not adjacent anywhere
+    assert titles(client, "贵妃醉酒") == ["京剧艺术节在杭州开幕"]  # in the body
+    # The title outranks the body
+    add_article(alpha, "青年美术家作品", summary="新人新作。", body=paragraph("其中有书法作品。"))
+    assert titles(client, "书法") == ["书法作品展览", "青年美术家作品"]
+
+
+def test_filters(client, corpus, alpha):
+    assert set(titles(client, "杭州")) == {"京剧艺术节在杭州开幕"}
+    assert titles(client, "朗诵", artForm="LITERATURE") == ["诗歌朗诵会举行"]
+    assert titles(client, "朗诵", artForm="THEATRE") == []
+    assert titles(client, "作品", dateFrom="2026-05-01") == ["书法作品展览"]
+    assert titles(client, "作品", dateTo="2026-04-30") == []
+    assert titles(client, "书法", type="NOTICE") == []
+    notices = make_section(alpha, "通知公告", "notices")
+    with schema_context(alpha.schema_name):
+        publish(notices, NoticePage(title="关于书法比赛的通知", summary="书法比赛报名。"))
+    assert titles(client, "书法", type="NOTICE") == ["关于书法比赛的通知"]
+    assert titles(client, "书法", section=str(notices.pk)) == ["关于书法比赛的通知"]
+
+
+def test_several_words_must_all_match_and_fall_back_to_any(client, corpus):
+    assert titles(client, "京剧 杭州") == ["京剧艺术节在杭州开幕"]
+    # No page has both: the answer falls back to pages with either
+    assert set(titles(client, "京剧 朗诵")) == {"京剧艺术节在杭州开幕", "诗歌朗诵会举行"}
+
+
+def test_mixed_chinese_and_english_and_full_width(client, corpus):
+    assert titles(client, "CCTV 书画") == ["书法作品展览"]
+    assert titles(client, "ＣＣＴＶ") == ["书法作品展览"]
+    assert titles(client, "cctv") == ["书法作品展览"]
+
+
+def test_a_site_finds_only_its_own_pages(client, corpus):
+    assert titles(client, "诗歌", host=HOSTS["beta"]) == ["诗歌创作研讨会"]
+    assert titles(client, "京剧", host=HOSTS["beta"]) == []
+    assert titles(client, "诗歌", host=HOSTS["delta"]) == []
+
+
+def test_the_central_host_searches_the_whole_network(client, corpus, gamma):
+    assert set(titles(client, "诗歌", host=HOSTS["central"])) == {"诗歌朗诵会举行", "诗歌创作研讨会", "浙江诗歌节"}
+    assert titles(client, "诗歌", host=HOSTS["central"], region="浙江") == ["浙江诗歌节"]
+    assert titles(client, "诗歌", host=HOSTS["central"], kind="NATIONAL_ASSOCIATION") == ["诗歌创作研讨会"]
+    assert titles(client, "诗歌", host=HOSTS["central"], site=str(gamma.pk)) == ["浙江诗歌节"]
+    first = search(client, "诗歌", host=HOSTS["central"])["items"][0]
+    assert first["page"] is None and first["url"].startswith("http://")
+
+
+def test_pages_are_searchable_when_published_and_gone_when_unpublished(client, alpha, beta):
+    article = add_article(alpha, "刚刚发布的舞蹈新闻", summary="民族舞蹈展演。")
+    assert titles(client, "舞蹈") == ["刚刚发布的舞蹈新闻"]  # no worker has run: indexed on publishing
+    assert titles(client, "舞蹈", host=HOSTS["central"]) == ["刚刚发布的舞蹈新闻"]
+    with schema_context(alpha.schema_name):
+        Page.objects.get(pk=article.pk).specific.unpublish()
+    assert titles(client, "舞蹈") == [] and titles(client, "舞蹈", host=HOSTS["central"]) == []
+
+
+def test_drafts_and_private_pages_are_not_found(client, alpha):
+    from wagtail.models import PageViewRestriction
+
+    from modelsearch.index import insert_or_update_object
+
+    from cms.pages.models import ArticlePage
+
+    article = add_article(alpha, "会员内部通知摄影", summary="摄影")
+    with schema_context(alpha.schema_name):
+        PageViewRestriction.objects.create(page=Page.objects.get(pk=article.pk), restriction_type="login")
+        draft = ArticlePage(title="摄影草稿", summary="摄影", live=False)
+        Page.objects.get(pk=article.pk).get_parent().add_child(instance=draft)
+        draft.save_revision()
+        insert_or_update_object(draft)  # even when the worker has indexed a draft, it is not found
+    assert titles(client, "摄影") == [] and titles(client, "摄影", host=HOSTS["central"]) == []
+
+
+def test_pagination(client, alpha):
+    for number in range(5):
+        add_article(alpha, f"曲艺专场第{number}场", summary="曲艺演出。")
+    first = search(client, "曲艺", first=2)
+    assert len(first["items"]) == 2 and first["pageInfo"]["hasNextPage"] and first["totalCount"] == 5
+    second = search(client, "曲艺", first=2, after=first["pageInfo"]["endCursor"])
+    assert not {i["title"] for i in first["items"]} & {i["title"] for i in second["items"]}
+
+
+@pytest.mark.parametrize("query, message", [
+    ("", "请输入搜索词"),
+    ("   ", "请输入搜索词"),
+    ("诗" * 2000, "搜索词过长"),
+])
+def test_bad_queries_get_a_clear_message(client, corpus, query, message):
+    for host in (HOSTS["alpha"], HOSTS["central"]):
+        assert message in graphql_errors(client, SEARCH, host=host, variables={"q": query})[0]
+
+
+@pytest.mark.parametrize("query", ["，。！？", "!!!", "'; DROP TABLE wagtailcore_page; --", "a & b | !c:*", "<->", "\\", "(((", "''"])
+def test_punctuation_sql_and_tsquery_operators_are_harmless(client, corpus, query):
+    for host in (HOSTS["alpha"], HOSTS["central"]):
+        response = post_graphql(client, SEARCH, host=host, variables={"q": query})
+        assert response.status_code == 200, response.content
+        assert "errors" not in response.json()
+    with schema_context("alpha"):
+        assert Page.objects.filter(title="诗歌朗诵会举行").exists()
+
+
+def test_network_filters_are_refused_on_a_site_host(client, corpus):
+    assert "central office" in graphql_errors(client, SEARCH, variables={"q": "诗歌", "region": "浙江"})[0]
+
+
+def test_a_search_costs_a_constant_number_of_queries(client, alpha):
+    for number in range(8):
+        add_article(alpha, f"美术作品展第{number}期", summary="美术。")
+    post_graphql(client, SEARCH, variables={"q": "美术"})
+    counts = []
+    for first in (2, 4):
+        with CaptureQueriesContext(connection) as queries:
+            response = post_graphql(client, SEARCH, variables={"q": "美术", "first": first}, HTTP_CACHE_CONTROL="no-cache")
+        assert "errors" not in response.json()
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
