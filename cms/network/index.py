@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, prefetch_related_objects
 from django_tenants.utils import get_public_schema_name, schema_context
@@ -91,8 +92,13 @@ def pages_removed(page_ids: Iterable[int]) -> None:
     site = site_of_current_schema()
     if site is None:
         return
-    if IndexEntry.objects.filter(site=site, page_id__in=list(page_ids)).delete()[0]:
+    page_ids = list(page_ids)
+    if IndexEntry.objects.filter(site=site, page_id__in=page_ids).delete()[0]:
         bump_network_version()
+    if settings.ELASTICSEARCH_URL:
+        from cms.search import elastic
+
+        elastic.schedule_removal(tenant=site.schema_name, page_ids=page_ids)
 
 
 def update_site_placement(site: Association) -> None:
@@ -112,6 +118,10 @@ def update_site_placement(site: Association) -> None:
 def remove_site(site: Association) -> None:
     if IndexEntry.objects.filter(site=site).delete()[0]:
         bump_network_version()
+    if settings.ELASTICSEARCH_URL:
+        from cms.search import elastic
+
+        elastic.schedule_removal(tenant=site.schema_name, page_ids=None)
 
 
 # --- Rebuilding ---
@@ -166,11 +176,25 @@ def _sync(site: Association, *, pages, existing, counts: SiteCounts | None = Non
         IndexEntry.objects.filter(site=site, page_id__in=stale).delete()
     if changed or stale:
         bump_network_version()
+    if settings.ELASTICSEARCH_URL and (wanted or stale):
+        _send_to_elasticsearch(site, specific, wanted, sorted(stale))
     if counts is not None:
         counts.added = sum(1 for entry in changed if entry.page_id not in current)
         counts.updated = len(changed) - counts.added
         counts.removed = len(stale)
     return wanted
+
+
+def _send_to_elasticsearch(site: Association, pages: list[Page], entries: list[IndexEntry], removed: list[int]) -> None:
+    # Every wanted entry, not only changed ones: a body edit changes no entry field but changes the document.
+    from cms.search import elastic
+
+    by_id = {page.pk: page for page in pages}
+    elastic.schedule_sync(
+        tenant=site.schema_name, entries=entries, removed_page_ids=removed,
+        bodies={entry.page_id: elastic.body_text(by_id[entry.page_id]) for entry in entries},
+        paths={entry.page_id: by_id[entry.page_id].path for entry in entries},
+    )
 
 
 def _fields(entry: IndexEntry) -> dict:

@@ -186,6 +186,8 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search.backend", "SEARCH_C
 # Optional: a shared Elasticsearch index (tenant field and routing) for per-site and national search.
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "cms-content")
+ELASTICSEARCH_SHARDS = int(os.environ.get("ELASTICSEARCH_SHARDS", 3))
+ELASTICSEARCH_REPLICAS = int(os.environ.get("ELASTICSEARCH_REPLICAS", 1))
 WAGTAIL_I18N_ENABLED = False
 
 # --- GraphQL ---

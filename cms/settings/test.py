@@ -8,3 +8,5 @@ SECRET_KEY = "test-only-not-a-secret"  # noqa: S105 - the test settings never se
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 WHITENOISE_USE_FINDERS = True
+# The suite searches with PostgreSQL; the live Elasticsearch test reads $ELASTICSEARCH_URL itself.
+ELASTICSEARCH_URL = ""
