@@ -48,6 +48,10 @@ def migration_fingerprint() -> str:
     tenant_apps = set(settings.TENANT_APPS)
     labels = {config.label for config in apps.get_app_configs() if config.name in tenant_apps}
     names = sorted(f"{app}.{name}" for app, name in loader.disk_migrations if app in labels)
+    # A template also holds the search index of its pages: a new way of indexing text means a new template.
+    from cms.search.text import INDEX_FORMAT
+
+    names.append(f"search-index-format.{INDEX_FORMAT}")
     return hashlib.sha256("\n".join(names).encode()).hexdigest()[:10]
 
 

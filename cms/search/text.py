@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import rjieba
 
 SEARCH_CONFIG = "simple"
+INDEX_FORMAT = 1  # bump when index_text changes: site templates are rebuilt, `cms search reindex` rewrites sites
 MAX_QUERY_CHARS = 200
 MAX_INDEXED_CHARS = 20_000  # per field: beyond this, text adds little and costs much
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
