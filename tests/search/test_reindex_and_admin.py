@@ -36,3 +36,19 @@ def test_the_admin_finds_pages_by_chinese_words(client, alpha, beta):
     # the admin matches titles as you type: one character is enough
     one_character = client.get("/admin/pages/search/", {"q": "团"}, HTTP_HOST=HOSTS["alpha"]).content.decode()
     assert "杂技团新春演出" in one_character
+
+
+def test_the_central_office_searches_the_whole_network_in_its_admin(client, alpha, gamma):
+    add_article(alpha, "全国书法大展", summary="<script>书法</script>作品。")
+    add_article(gamma, "浙江书法新人展", summary="书法新人。")
+    client.post("/admin/login/", {"username": "admin", "password": ADMIN_PASSWORD}, HTTP_HOST=HOSTS["central"])
+    html = client.get("/admin/network/search/", {"q": "书法"}, HTTP_HOST=HOSTS["central"]).content.decode()
+    assert "全国书法大展" in html and "浙江书法新人展" in html and "测试浙江省文联" in html
+    assert "<mark>书法</mark>" in html and "<script>" not in html and "文章" in html  # snippets are escaped, matches marked
+    filtered = client.get("/admin/network/search/", {"q": "书法", "region": "浙江"}, HTTP_HOST=HOSTS["central"]).content.decode()
+    assert "浙江书法新人展" in filtered and "全国书法大展" not in filtered
+    too_long = client.get("/admin/network/search/", {"q": "书" * 300}, HTTP_HOST=HOSTS["central"])
+    assert too_long.status_code == 200 and "200" in too_long.content.decode()  # the form says what is wrong
+    # A site's own admin has no national search
+    client.post("/admin/login/", {"username": "admin", "password": ADMIN_PASSWORD}, HTTP_HOST=HOSTS["alpha"])
+    assert client.get("/admin/network/search/", {"q": "书法"}, HTTP_HOST=HOSTS["alpha"]).status_code == 404
