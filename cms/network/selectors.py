@@ -32,10 +32,11 @@ class FeedPage:
 def feed_entries(*, kind: str | None = None, region: str | None = None, parent_id: int | None = None,
                  under_id: int | None = None, site_id: int | None = None, page_type: str | None = None,
                  section_id: int | None = None, art_form: str | None = None, date_from: datetime.date | None = None,
-                 date_to: datetime.date | None = None) -> QuerySet:
-    """Index entries, newest first, filtered. Without `page_type`, content items only (not sections or home pages)."""
+                 date_to: datetime.date | None = None, default_types: list[str] = CONTENT_TYPES) -> QuerySet:
+    """Index entries, newest first, filtered. Without `page_type`, those of `default_types` (content items:
+    not sections or home pages)."""
     entries = IndexEntry.objects.all()
-    entries = entries.filter(page_type=page_type) if page_type else entries.filter(page_type__in=CONTENT_TYPES)
+    entries = entries.filter(page_type=page_type) if page_type else entries.filter(page_type__in=default_types)
     if kind:
         entries = entries.filter(site_kind=kind)
     if region:

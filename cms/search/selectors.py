@@ -88,14 +88,8 @@ def site_search(*, site: Association, query: str, page_type: str | None = None, 
     parsed = parse_query(query)
     if not parsed.terms:
         return Results(query=parsed)
-    entries = IndexEntry.objects.filter(site=site, page_type=page_type) if page_type else \
-        IndexEntry.objects.filter(site=site, page_type__in=SITE_TYPES)
-    if art_form:
-        entries = entries.filter(art_forms__contains=[art_form])
-    if date_from:
-        entries = entries.filter(date__gte=date_from)
-    if date_to:
-        entries = entries.filter(date__lte=date_to)
+    entries = feed_entries(site_id=site.pk, page_type=page_type, art_form=art_form, date_from=date_from,
+                           date_to=date_to, default_types=SITE_TYPES).order_by()
     pages = public(Page.objects.live()).filter(pk__in=entries.values("page_id"))
     if section_path:
         pages = pages.filter(path__startswith=section_path).exclude(path=section_path)
