@@ -142,7 +142,7 @@ class ElasticSearcher:
             return Results(query=parsed)
         text = " ".join(parsed.terms)
         response = search_request(index=self.index, query=text, first=first, offset=offset, **filters).using(self.client).execute()
-        if not response.hits.total.value and len(parsed.terms) > 1 and offset == 0:
+        if not response.hits.total.value and len(parsed.terms) > 1:
             response = search_request(index=self.index, query=text, operator="or", first=first, offset=offset,
                                       **filters).using(self.client).execute()
         hits = list(response.hits)

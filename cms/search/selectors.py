@@ -49,7 +49,7 @@ def _tsquery(parsed: ParsedQuery, operator: str) -> SearchQuery:
 def _ranked(run, parsed: ParsedQuery, first: int, offset: int) -> tuple[list, int, str]:
     """All terms must match; when nothing does and there are several terms, any term may."""
     rows, total = run(_tsquery(parsed, "&"))
-    if not total and len(parsed.terms) > 1 and offset == 0:
+    if not total and len(parsed.terms) > 1:  # (every page decides alike: later pages count exactly)
         rows, total = run(_tsquery(parsed, "|"))
     return rows, total
 

@@ -9,6 +9,7 @@ from wagtail.models import Page, PageViewRestriction
 
 from cms.network.index import reindex_network, reindex_site
 from cms.network.models import IndexEntry
+from sites.models import Association
 from sites.services import archive_site, unarchive_site
 from tests.conftest import add_article
 from tests.factories import make_section
@@ -135,3 +136,25 @@ def test_reindex_repairs_a_drifted_index(alpha):
     assert (counts.updated, counts.removed) == (1, 1)
     assert entry(alpha, article).title == "正确的标题"
     assert reindex_site(alpha).updated == 0  # a second run finds nothing to do
+
+
+def test_the_reindex_commands_run_from_the_cms_command(committed, capsys):
+    from cms.cli import main as cms
+
+    alpha = Association.objects.get(slug="alpha")
+    with schema_context(alpha.schema_name):
+        sections_before = set(Page.objects.filter(depth=3).values_list("pk", flat=True))
+    article = add_article(alpha, "命令行重建索引的文章", summary="篆刻艺术。")
+    try:
+        IndexEntry.objects.filter(site=alpha, page_id=article.pk).delete()
+        assert cms(["network", "reindex"]) == 0
+        output = capsys.readouterr().out
+        assert "[2/5] 测试全国文联（alpha）：新增 1" in output and "完成：新增 1" in output
+        assert IndexEntry.objects.filter(site=alpha, page_id=article.pk).exists()
+        assert cms(["search", "reindex"]) == 0
+        assert "完成：5 个网站的搜索索引已重建。" in capsys.readouterr().out
+    finally:  # this test commits: leave alpha as it was
+        with schema_context(alpha.schema_name):
+            Page.objects.get(pk=article.pk).delete()
+            for section in Page.objects.filter(depth=3).exclude(pk__in=sections_before):
+                section.delete()

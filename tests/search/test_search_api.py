@@ -178,3 +178,18 @@ def test_a_search_costs_a_constant_number_of_queries(client, alpha):
         assert "errors" not in response.json()
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_the_any_word_fallback_pages_like_the_first_page(client, alpha):
+    for number in range(3):
+        add_article(alpha, f"京剧专场第{number}场", summary="京剧。")
+    add_article(alpha, "朗诵会", summary="朗诵。")
+    first = search(client, "京剧 朗诵", first=2)  # no page has both words
+    assert len(first["items"]) == 2 and first["totalCount"] == 4 and first["pageInfo"]["hasNextPage"]
+    second = search(client, "京剧 朗诵", first=2, after=first["pageInfo"]["endCursor"])
+    assert len(second["items"]) == 2 and second["totalCount"] == 4
+
+
+def test_question_words_do_not_hide_the_answer(client, alpha):
+    add_article(alpha, "秦岚舟京剧专场演出", summary="京剧专场。")
+    assert titles(client, "秦岚舟的京剧专场什么时候演出") == ["秦岚舟京剧专场演出"]
