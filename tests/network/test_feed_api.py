@@ -137,3 +137,36 @@ def test_a_cached_national_answer_follows_new_publishing_anywhere(client, networ
     with schema_context(beta.schema_name):
         Page.objects.get(title="刚刚发布").specific.unpublish()
     assert client.get("/graphql/", {"query": query}, HTTP_HOST=HOSTS["central"]).json()["data"]["networkFeed"]["items"] == [{"title": "杭州文联新闻"}]
+
+
+def test_the_registry_tree_costs_the_same_queries_however_many_sites(client, network_items):
+    from sites.models import Association
+
+    query = "{ networkSites { slug domain children { slug domain children { slug domain children { slug } } } } }"
+
+    def count():
+        post_graphql(client, query, host=HOSTS["central"])
+        with CaptureQueriesContext(connection) as queries:
+            response = post_graphql(client, query, host=HOSTS["central"], HTTP_CACHE_CONTROL="no-cache")
+        assert "errors" not in response.json()
+        return len(queries)
+
+    before = count()
+    gamma = Association.objects.get(slug="gamma")
+    for number in range(3):  # registry rows only: the tree reads the registry, never a site's schema
+        Association.objects.create(schema_name=f"bench_tree_{number}", name=f"树测试{number}", short_name="树",
+                                   slug=f"bench-tree-{number}", kind="county", parent=gamma)
+    assert count() == before
+
+
+def test_a_children_feed_costs_the_same_queries_for_any_page_size(client, network_items, alpha):
+    for number in range(4):
+        add_article(alpha, f"补充{number}")
+    query = "query($f: Int) { childrenFeed(descendants: true, first: $f) { items { title site { name domain } } } }"
+    counts = []
+    for first in (1, 3):
+        post_graphql(client, query, host=HOSTS["alpha"], variables={"f": first})
+        with CaptureQueriesContext(connection) as queries:
+            post_graphql(client, query, host=HOSTS["alpha"], variables={"f": first}, HTTP_CACHE_CONTROL="no-cache")
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

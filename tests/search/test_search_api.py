@@ -193,3 +193,21 @@ def test_the_any_word_fallback_pages_like_the_first_page(client, alpha):
 def test_question_words_do_not_hide_the_answer(client, alpha):
     add_article(alpha, "秦岚舟京剧专场演出", summary="京剧专场。")
     assert titles(client, "秦岚舟的京剧专场什么时候演出") == ["秦岚舟京剧专场演出"]
+
+
+def test_found_pages_with_covers_and_bodies_cost_the_same_queries_for_any_number(client, alpha):
+    from tests.factories import make_document, make_image, rich_body
+
+    image, document = make_image(alpha, "封面"), make_document(alpha)
+    for number in range(6):
+        add_article(alpha, f"摄影作品展第{number}期", summary="摄影。", cover=image, body=rich_body(image, document, text="摄影"))
+    query = """query($first: Int) { search(query: "摄影", first: $first) { items { title page { ... on ArticlePage {
+        cover { url rendition(width: 320) { url } } body { ... on ImageChooserBlock { image { url } } } } } } } }"""
+    post_graphql(client, query, variables={"first": 2})
+    counts = []
+    for first in (2, 5):
+        with CaptureQueriesContext(connection) as queries:
+            response = post_graphql(client, query, variables={"first": first}, HTTP_CACHE_CONTROL="no-cache")
+        assert "errors" not in response.json(), response.json()
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
