@@ -9,6 +9,7 @@ of the source site become links to their public addresses, page choosers are cle
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 from html import escape
@@ -25,9 +26,11 @@ from wagtail.models import Page
 from wagtail.rich_text.rewriters import FIND_A_TAG, FIND_EMBED_TAG, extract_attrs
 
 from cms.media.models import SiteDocument, SiteImage
+from cms.pages.selectors import public
 
 from .index import frontend_root, public_url
 
+log = logging.getLogger(__name__)
 PROVENANCE_FIELDS = {"source_site_name", "source_url", "canonical_url", "syndication_id"}
 PAGE_FIELDS = ["title", "search_description"]
 
@@ -78,6 +81,8 @@ def read_source(*, schema_name: str, page_id: int) -> SourceItem:
             raise SourceUnavailable("来源稿件已撤稿（未发布）。")
         if not syndicatable(page):
             raise SourceUnavailable(f"“{page.title}”不是可转载的稿件（只有文章、通知公告、活动、艺术家、作品可以报送和转载）。")
+        if not public(Page.objects.filter(pk=page.pk)).exists():
+            raise SourceUnavailable(f"“{page.title}”已设为非公开。")
         live = _live_version(page) if page.has_unpublished_changes else page
         model = type(page)
         fields, image_ids, document_ids, page_ids = {}, set(), set(), set()
@@ -102,10 +107,11 @@ def read_source(*, schema_name: str, page_id: int) -> SourceItem:
             fields=fields, cover_id=cover_id, tags=sorted(tag.name for tag in live.tags.all()),
             url=url, canonical_url=page.canonical_url or url, revision_id=page.live_revision_id,
         )
-        for image in SiteImage.objects.filter(pk__in=image_ids):
-            item.images[image.pk] = MediaFile(image.title, os.path.basename(image.file.name), _read(image.file))
-        for document in SiteDocument.objects.filter(pk__in=document_ids):
-            item.documents[document.pk] = MediaFile(document.title, os.path.basename(document.file.name), _read(document.file))
+        for model, ids, found in ((SiteImage, image_ids, item.images), (SiteDocument, document_ids, item.documents)):
+            for obj in model.objects.filter(pk__in=ids):
+                content = _read(obj.file)
+                if content is not None:  # a file missing from storage: the copy goes without it
+                    found[obj.pk] = MediaFile(obj.title, os.path.basename(obj.file.name), content)
         frontend = frontend_root(SiteSettings)
         for linked in Page.objects.filter(pk__in=page_ids):
             item.page_urls[linked.pk] = public_url(linked, frontend)
@@ -157,9 +163,13 @@ def _own_fields(model):
             if not f.primary_key and f.name not in PROVENANCE_FIELDS and f.name != "page_ptr"]
 
 
-def _read(file) -> bytes:
-    with file.open("rb") as handle:
-        return handle.read()
+def _read(file) -> bytes | None:
+    try:
+        with file.open("rb") as handle:
+            return handle.read()
+    except OSError:
+        log.warning("Media file %s is missing; the syndicated copy goes without it", file.name)
+        return None
 
 
 def _copy_media(model, key: str, media: MediaFile, media_map: dict, written_files: list[str]) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django_tenants.utils import get_public_schema_name, schema_context
 from wagtail.models import Page, PageViewRestriction
 
@@ -21,7 +21,7 @@ from sites.models import Association
 
 from cms.search.text import index_text
 
-from .models import IndexEntry, NetworkVersion
+from .models import IndexEntry
 
 ENTRY_FIELDS = [
     "page_type", "section_id", "section_title", "title", "summary", "art_forms", "tags", "site_kind", "region",
@@ -41,13 +41,27 @@ class SiteCounts:
     removed: int = 0
 
 
+VERSION_SEQUENCE = "network_version_seq"
+
+
+def _advance_network_version() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT nextval('{get_public_schema_name()}.{VERSION_SEQUENCE}')")
+
+
 def bump_network_version() -> None:
-    if not NetworkVersion.objects.filter(pk=1).update(version=F("version") + 1):
-        NetworkVersion.objects.get_or_create(pk=1, defaults={"version": 1})
+    """Move the network version on once the transaction commits (cached network answers key on it).
+
+    A sequence, after commit: publishing on one site never waits for, or deadlocks with, another's.
+    """
+    transaction.on_commit(_advance_network_version)
 
 
 def current_network_version() -> int:
-    return NetworkVersion.objects.values_list("version", flat=True).first() or 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT last_value, is_called FROM {get_public_schema_name()}.{VERSION_SEQUENCE}")
+        last_value, is_called = cursor.fetchone()
+    return last_value if is_called else 0
 
 
 def site_of_current_schema() -> Association | None:
@@ -127,9 +141,9 @@ def remove_site(site: Association) -> None:
 # --- Rebuilding ---
 
 def index_is_missing() -> bool:
-    """True for a network whose index was never built (a data folder from before it existed):
-    every write to the index moves the network version, so a network without one has none."""
-    return not NetworkVersion.objects.exists() and Association.objects.exclude(schema_name=get_public_schema_name()).exists()
+    """True for a network with sites but an empty index (a data folder from before it existed); a
+    network whose sites have no published page at all is rebuilt too, which costs nothing."""
+    return not IndexEntry.objects.exists() and Association.objects.exclude(schema_name=get_public_schema_name()).exists()
 
 
 def reindex_site(site: Association) -> SiteCounts:
@@ -207,7 +221,9 @@ def _entries(site: Association, pages: list[Page]) -> list[IndexEntry]:
     from cms.pages.models import SectionPage, SiteSettings
 
     restricted = list(PageViewRestriction.objects.values_list("page__path", flat=True))
-    pages = [page for page in pages if not any(page.path.startswith(path) for path in restricted)]
+    # Never-published pages (Wagtail's placeholder home, made live by a migration) have no publishing time.
+    pages = [page for page in pages if not any(page.path.startswith(path) for path in restricted)
+             and (page.first_published_at or page.last_published_at)]
     by_class = defaultdict(list)
     for page in pages:
         by_class[type(page)].append(page)

@@ -70,12 +70,6 @@ class IndexEntry(models.Model):
         return self.title
 
 
-class NetworkVersion(models.Model):
-    """Moves on with every change of the national index: cached network answers key on it."""
-
-    version = models.BigIntegerField(default=0)
-
-
 class SyndicationPolicy(models.Model):
     """How a site takes items pushed down to it by the central office or a parent federation."""
 

@@ -1,11 +1,13 @@
 """Thin receivers: publishing, moving and deleting pages keep the national index and copies current."""
 
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
+from django_tenants.utils import schema_exists
 from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from sites.models import Association
+from cms.pages.models import SiteSettings
+from sites.models import Association, Domain
 from sites.signals import site_provisioned
 
 from . import index, syndication
@@ -43,10 +45,12 @@ def privacy_changed(sender, instance, **kwargs):
         index.index_subtree(page)
 
 
+REGISTRY_FIELDS = ("kind", "region", "parent_id", "archived_at", "name", "short_name", "slug")
+
+
 @receiver(pre_save, sender=Association)
 def remember_placement(sender, instance: Association, **kwargs):
-    before = Association.objects.filter(pk=instance.pk).values("kind", "region", "parent_id", "archived_at").first()
-    instance._placement_before = before
+    instance._placement_before = Association.objects.filter(pk=instance.pk).values(*REGISTRY_FIELDS).first()
 
 
 @receiver(post_save, sender=Association)
@@ -60,6 +64,31 @@ def site_changed(sender, instance: Association, created, raw=False, **kwargs):
         index.reindex_site(instance)
     elif (before["kind"], before["region"], before["parent_id"]) != (instance.kind, instance.region, instance.parent_id):
         index.update_site_placement(instance)
+    if (before["name"], before["short_name"], before["slug"]) != (instance.name, instance.short_name, instance.slug):
+        index.bump_network_version()  # feeds show the site's name
+
+
+@receiver(pre_delete, sender=Association)
+def site_deleted(sender, instance: Association, **kwargs):
+    index.remove_site(instance)
+
+
+@receiver(post_save, sender=Domain)
+@receiver(post_delete, sender=Domain)
+def domain_changed(sender, instance: Domain, **kwargs):
+    """Entries carry their site's address: a new primary domain re-addresses them."""
+    site = Association.objects.filter(pk=instance.tenant_id).first()
+    if site is not None and instance.is_primary and kwargs.get("signal") is post_save and schema_exists(site.schema_name):
+        index.reindex_site(site)
+    index.bump_network_version()
+
+
+@receiver(post_save, sender=SiteSettings)
+def front_end_changed(sender, instance, **kwargs):
+    """A site's front-end address is part of its entries' URLs."""
+    site = index.site_of_current_schema()
+    if site is not None:
+        index.reindex_site(site)
 
 
 @receiver(site_provisioned)

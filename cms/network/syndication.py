@@ -23,6 +23,8 @@ from wagtail.models import Page
 
 from sites.models import Association
 
+from cms.pages.selectors import public as public_pages
+
 from .copying import SourceUnavailable, read_source, syndicatable, write_copy
 from .index import frontend_root, public_url
 from .models import Syndication, SyndicationEvent, SyndicationPolicy
@@ -152,8 +154,10 @@ def push(*, source_site: Association, page_id: int, targets: Iterable[Associatio
     return result
 
 
-def deliver(*, syndication_id: int) -> Syndication:
-    """Land one pushed item on its receiver, as its policy says. A failure is recorded on the item, not raised."""
+def deliver(*, syndication_id: int, sources: dict | None = None) -> Syndication:
+    """Land one pushed item on its receiver, as its policy says. A failure is recorded on the item, not raised.
+
+    `sources` (from deliver_all) keeps each source's content once read, for the other receivers of a push."""
     try:
         with _undo_files_on_failure() as written, transaction.atomic():
             record = Syndication.objects.select_for_update().get(pk=syndication_id)
@@ -162,7 +166,7 @@ def deliver(*, syndication_id: int) -> Syndication:
             receiver = record.target_site
             if receiver is None or receiver.archived_at:
                 raise SyndicationError(f"接收网站“{record.target_site_name}”已归档或删除。")
-            item, _ = _read_or_withdraw(record)
+            item, _ = _read_or_withdraw(record, sources)
             if item is None:
                 return record
             policy = SyndicationPolicy.objects.filter(site=receiver).first() or SyndicationPolicy(site=receiver)
@@ -176,14 +180,18 @@ def deliver(*, syndication_id: int) -> Syndication:
             _record(record, "delivered", "", detail=f"放入栏目“{section.title}”，{landing}")
     except SyndicationError as error:
         return _fail(syndication_id, str(error))
+    except Exception as error:  # one receiver's failure is recorded; the push goes on to the others
+        log.exception("Delivering syndication %s failed", syndication_id)
+        return _fail(syndication_id, f"送达失败：{error}")
     return record
 
 
 def deliver_all(*, syndication_ids: list[int], progress: Callable[[int, int, Syndication], None] | None = None) -> dict:
     """Deliver each pushed item in its own transaction; a rerun skips what already landed."""
     counts = {"delivered": 0, "failed": 0}
+    sources: dict = {}
     for number, syndication_id in enumerate(syndication_ids, 1):
-        record = deliver(syndication_id=syndication_id)
+        record = deliver(syndication_id=syndication_id, sources=sources)
         counts["delivered" if record.status == Status.DELIVERED else "failed"] += 1
         if progress:
             progress(number, len(syndication_ids), record)
@@ -207,6 +215,9 @@ def source_changed(*, page: Page, event: str) -> None:
     records = Syndication.objects.filter(
         source_site__schema_name=connection.schema_name, source_page_id=page.pk, status__in=Syndication.OPEN_STATUSES,
     )
+    if event != "published":
+        # Locked: an accept or delivery committing meanwhile is seen (and its copy flagged), not overwritten.
+        records = records.select_for_update()
     if event == "published":
         ids = list(records.exclude(copy_page_id=None).values_list("pk", flat=True))
         if ids:
@@ -288,6 +299,8 @@ def _source_page(source_site: Association, page_id: int) -> Page:
             raise SyndicationError(f"“{page.title}”不是稿件（只有文章、通知公告、活动、艺术家、作品可以报送和下发）。")
         if getattr(page.specific, "syndication_id", None):
             raise SyndicationError(f"“{page.title}”本身是转载稿件，请由原发网站报送或下发。")
+        if not public_pages(Page.objects.filter(pk=page.pk)).exists():
+            raise SyndicationError(f"“{page.title}”设有访问限制（非公开），不能报送或下发。")
         from cms.pages.models import SiteSettings
 
         page.public_url = public_url(page, frontend_root(SiteSettings))
@@ -325,12 +338,18 @@ def _pending_for(syndication_id: int, receiver: Association) -> Syndication:
     return record
 
 
-def _read_or_withdraw(record: Syndication):
+def _read_or_withdraw(record: Syndication, sources: dict | None = None):
     """The source's live content, or (None, reason) with the item marked withdrawn in this transaction."""
     try:
         if record.source_site is None:
             raise SourceUnavailable("来源网站已删除。")
-        return read_source(schema_name=record.source_site.schema_name, page_id=record.source_page_id), None
+        key = (record.source_site.schema_name, record.source_page_id)
+        if sources is not None and key in sources:
+            return sources[key], None
+        item = read_source(schema_name=key[0], page_id=key[1])
+        if sources is not None:
+            sources[key] = item
+        return item, None
     except SourceUnavailable as error:
         connection.set_schema_to_public()
         record.status, record.error = Status.WITHDRAWN, str(error)

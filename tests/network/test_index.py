@@ -158,3 +158,42 @@ def test_the_reindex_commands_run_from_the_cms_command(committed, capsys):
             Page.objects.get(pk=article.pk).delete()
             for section in Page.objects.filter(depth=3).exclude(pk__in=sections_before):
                 section.delete()
+
+
+def test_a_new_primary_domain_or_front_end_re_addresses_the_site_s_entries(alpha):
+    from cms.pages.models import SiteSettings
+    from sites.models import Domain
+
+    article = add_article(alpha, "换域名前的文章")
+    Domain.objects.filter(tenant=alpha).update(is_primary=False)
+    Domain.objects.create(domain="new-alpha.localhost", tenant=alpha, is_primary=True)
+    assert entry(alpha, article).url.startswith("http://new-alpha.localhost/news/")
+    with schema_context(alpha.schema_name):
+        from wagtail.models import Site
+
+        settings = SiteSettings.for_site(Site.objects.get(is_default_site=True))
+        settings.frontend_url = "https://www.example.cn"
+        settings.save()
+    assert entry(alpha, article).url.startswith("https://www.example.cn/news/")
+
+
+def test_the_network_version_moves_when_the_change_commits(beta, django_capture_on_commit_callbacks):
+    from cms.network.index import current_network_version
+
+    before = current_network_version()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        add_article(beta, "版本号")
+    assert current_network_version() == before  # no row is locked and nothing moves before the commit
+    for callback in callbacks:
+        callback()
+    assert current_network_version() > before
+
+
+def test_renaming_a_site_moves_the_network_version(beta, django_capture_on_commit_callbacks):
+    from cms.network.index import current_network_version
+
+    before = current_network_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        beta.name = "测试作家协会（新名）"
+        beta.save()
+    assert current_network_version() > before

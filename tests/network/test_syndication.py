@@ -313,3 +313,43 @@ def test_the_services_leave_the_caller_in_its_own_schema(delta, gamma, city_arti
     with schema_context(gamma.schema_name):
         accepted(record, gamma)
         assert connection.schema_name == gamma.schema_name
+
+
+def test_private_pages_are_not_syndicated(delta, gamma):
+    from wagtail.models import PageViewRestriction
+
+    article = add_article(delta, "内部资料")
+    with schema_context(delta.schema_name):
+        PageViewRestriction.objects.create(page=Page.objects.get(pk=article.pk), restriction_type="login")
+    with pytest.raises(SyndicationError, match="非公开"):
+        submitted(delta, gamma, article)
+
+
+def test_a_push_goes_on_past_a_receiver_that_fails_unexpectedly(alpha, beta, gamma, monkeypatch):
+    article = add_article(alpha, "下发给两个网站")
+    result = syndication.push(source_site=alpha, page_id=article.pk, targets=[beta, gamma], user_name="x")
+    real_write = syndication.write_copy
+
+    def write_copy(item, **kwargs):
+        from django.db import connection
+
+        if connection.schema_name == beta.schema_name:
+            raise ValueError("磁盘已满")
+        return real_write(item, **kwargs)
+
+    monkeypatch.setattr(syndication, "write_copy", write_copy)
+    counts = syndication.deliver_all(syndication_ids=[r.pk for r in result.created])
+    assert counts == {"delivered": 1, "failed": 1}
+    failed = Syndication.objects.get(target_site=beta, source_page_id=article.pk)
+    assert failed.status == "failed" and "磁盘已满" in failed.error
+
+
+def test_a_missing_media_file_does_not_stop_a_copy(delta, gamma, city_article):
+    from cms.media.models import SiteImage
+
+    with schema_context(delta.schema_name):
+        cover = SiteImage.objects.get(pk=ArticlePage.objects.get(pk=city_article.pk).cover_id)
+        os.remove(cover.file.path)
+    record = accepted(submitted(delta, gamma, city_article), gamma)
+    copy = copy_of(record)
+    assert record.status == "accepted" and copy.cover_id is None
