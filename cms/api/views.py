@@ -10,6 +10,7 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
+from django_tenants.utils import get_public_schema_name
 from graphene_django.views import GraphQLView, HttpError
 from graphql import ArgumentNode, ExecutionResult, GraphQLError, OperationType, execute, get_operation_ast, visit
 from graphql.language import Visitor
@@ -43,9 +44,12 @@ def uses_preview_token(query: str) -> bool:
         return False
 
 
-def reads_network(query: str) -> bool:
-    """Whether a query may read the national index (a textual check: it may say yes too often, never too rarely)."""
-    return any(word in query for word in ("network", "childrenFeed", "search"))
+def reads_network(query: str, *, central: bool) -> bool:
+    """Whether a query may read other sites' entries of the national index (a textual check: it may say
+    yes too often, never too rarely). A site's own search reads only its own entries, which move its own
+    content version; on the central host the network feeds and search read everyone's."""
+    words = ("network", "childrenFeed", "search") if central else ("childrenFeed",)
+    return any(word in query for word in words)
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -78,8 +82,8 @@ class SiteGraphQLView(GraphQLView):
         cache_key = None
         if query and not preview and settings.CMS_GRAPHQL_RESPONSE_CACHE_SECONDS:
             version = current_version()
-            if reads_network(query):  # the national index changes with every site's publishing
-                version = f"{version}.{current_network_version()}"
+            if reads_network(query, central=request.tenant.schema_name == get_public_schema_name()):
+                version = f"{version}.{current_network_version()}"  # the index changes with every site's publishing
             cache_key = response_cache_key(
                 version=version, query=query, variables=variables, operation_name=operation_name,
                 allow_introspection=request.cms_allow_introspection,

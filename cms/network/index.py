@@ -122,6 +122,10 @@ def update_site_placement(site: Association) -> None:
     )
     changed = 0
     for each in Association.objects.filter(pk__in=affected):
+        if settings.ELASTICSEARCH_URL:  # its documents carry the placement too: rewrite them with the rows
+            counts = reindex_site(each)
+            changed += counts.updated
+            continue
         changed += IndexEntry.objects.filter(site=each).exclude(
             site_kind=each.kind, region=each.region, ancestor_ids=ancestor_ids(each)
         ).update(site_kind=each.kind, region=each.region, ancestor_ids=ancestor_ids(each))

@@ -25,7 +25,7 @@ class SegmentingObjectIndexer(stock.ObjectIndexer):
 stock.ObjectIndexer = SegmentingObjectIndexer
 
 
-def _segmented(query, config) -> SearchQuery | None:
+def _segmented(query, config, *, prefix_last: bool = False) -> SearchQuery | None:
     if isinstance(query, (PlainText, Phrase)):
         try:
             parsed = parse_query(query.query_string)
@@ -34,7 +34,7 @@ def _segmented(query, config) -> SearchQuery | None:
         if parsed is None or not parsed.terms:
             return SearchQuery("''", search_type="raw", config=config)  # matches nothing
         operator = "|" if isinstance(query, PlainText) and query.operator == "or" else "&"
-        return SearchQuery(parsed.tsquery(operator), search_type="raw", config=config)
+        return SearchQuery(parsed.tsquery(operator, prefix_last=prefix_last), search_type="raw", config=config)
     return None
 
 
@@ -46,7 +46,7 @@ class SegmentingQueryCompiler(stock.PostgresSearchQueryCompiler):
 
 class SegmentingAutocompleteCompiler(stock.PostgresAutocompleteQueryCompiler):
     def build_tsquery_content(self, query, config=None, invert=False):
-        segmented = None if invert else _segmented(query, config)
+        segmented = None if invert else _segmented(query, config, prefix_last=True)
         return segmented if segmented is not None else super().build_tsquery_content(query, config, invert)
 
 

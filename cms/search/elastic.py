@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.dateparse import parse_date, parse_datetime
 from elasticsearch import Elasticsearch, helpers
 from elasticsearch.dsl import Index, Mapping, Q, Search
 
@@ -54,7 +55,7 @@ def content_index(name: str, analyzers: tuple[str, str]) -> Index:
     mapping = Mapping()
     for keyword in ("tenant", "page_type", "site_kind", "region", "art_forms", "source_site_name", "path"):
         mapping.field(keyword, "keyword")
-    for number in ("site_id", "page_id", "section_id", "parent_id", "ancestor_ids"):
+    for number in ("entry_id", "site_id", "page_id", "section_id", "parent_id", "ancestor_ids"):
         mapping.field(number, "long")
     for text_field in ("title", "summary", "section_title", "body"):
         mapping.field(text_field, "text", **text)
@@ -75,7 +76,7 @@ def document_id(tenant: str, page_id: int) -> str:
 
 def document_for(entry: IndexEntry, *, tenant: str, body: str, path: str) -> dict:
     return {
-        "tenant": tenant, "site_id": entry.site_id, "page_id": entry.page_id, "page_type": entry.page_type,
+        "entry_id": entry.pk, "tenant": tenant, "site_id": entry.site_id, "page_id": entry.page_id, "page_type": entry.page_type,
         "section_id": entry.section_id, "section_title": entry.section_title, "title": entry.title,
         "summary": entry.summary, "body": body, "tags": list(entry.tags), "art_forms": list(entry.art_forms),
         "site_kind": entry.site_kind, "region": entry.region,
@@ -116,7 +117,8 @@ def search_request(*, index: str, query: str, operator: str = "and", tenant: str
     if date_from or date_to:
         bounds = {key: value.isoformat() for key, value in (("gte", date_from), ("lte", date_to)) if value}
         search = search.filter("range", date=bounds)
-    search = search.query(Q("multi_match", query=query, fields=SEARCH_FIELDS, operator=operator))
+    # cross_fields: the words may be spread over title, summary and body (the fields share one analyzer)
+    search = search.query(Q("multi_match", query=query, fields=SEARCH_FIELDS, type="cross_fields", operator=operator))
     for name in HIGHLIGHT_FIELDS:
         search = search.highlight(name, fragment_size=80, number_of_fragments=1)
     search = search.highlight_options(pre_tags=["<mark>"], post_tags=["</mark>"], encoder="html")
@@ -134,7 +136,14 @@ class ElasticSearcher:
         return self._run(query=query, first=first, offset=offset, **filters)
 
     def site_search(self, *, site: Association, query: str, first: int = 20, offset: int = 0, **filters) -> Results:
-        return self._run(query=query, first=first, offset=offset, tenant=site.schema_name, **filters)
+        """Called in the site's schema: the hits' pages come along, as from PostgreSQL."""
+        from wagtail.models import Page
+
+        results = self._run(query=query, first=first, offset=offset, tenant=site.schema_name, **filters)
+        pages = Page.objects.filter(pk__in=[hit.entry.page_id for hit in results.hits]).specific().in_bulk()
+        for hit in results.hits:
+            hit.page = pages.get(hit.entry.page_id)
+        return results
 
     def _run(self, *, query: str, first: int, offset: int, **filters) -> Results:
         parsed = parse_query(query)  # the same messages for empty and overlong queries
@@ -149,14 +158,16 @@ class ElasticSearcher:
         sites = Association.objects.prefetch_related("domains").in_bulk({hit.site_id for hit in hits})
         results = []
         for hit in hits[:first]:
+            if hit.site_id not in sites:
+                continue  # a site deleted since (its documents are being removed)
             entry = IndexEntry(
-                site=sites.get(hit.site_id), page_id=hit.page_id, page_type=hit.page_type, section_id=hit.section_id,
-                section_title=hit.section_title, title=hit.title, summary=hit.summary, tags=list(hit.tags or []),
-                art_forms=list(hit.art_forms or []), site_kind=hit.site_kind, region=hit.region,
-                date=hit.date, published_at=hit.published_at, updated_at=hit.updated_at, url=hit.url,
-                canonical_url=hit.canonical_url, source_site_name=hit.source_site_name or "",
+                pk=hit.entry_id, site=sites[hit.site_id], page_id=hit.page_id, page_type=hit.page_type,
+                section_id=hit.section_id, section_title=hit.section_title, title=hit.title, summary=hit.summary,
+                tags=list(hit.tags or []), art_forms=list(hit.art_forms or []), site_kind=hit.site_kind,
+                region=hit.region, date=parse_date(hit.date) if hit.date else None,
+                published_at=parse_datetime(hit.published_at), updated_at=parse_datetime(hit.updated_at),
+                url=hit.url, canonical_url=hit.canonical_url, source_site_name=hit.source_site_name or "",
             )
-            entry.pk = hit.meta.id
             highlight = getattr(hit.meta, "highlight", None)
             fragment = next((getattr(highlight, name)[0] for name in HIGHLIGHT_FIELDS if highlight and name in highlight), "")
             results.append(Hit(entry=entry, score=hit.meta.score or 0.0, snippet=fragment))

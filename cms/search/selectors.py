@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import F, Q, Value
+from django.db.models import F, Q, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from wagtail.models import Page
 
@@ -109,6 +109,7 @@ def site_search(*, site: Association, query: str, page_type: str | None = None, 
 
     rows, total = _ranked(run, parsed, first, offset)
     rows = rows[: first + 1]
+    prefetch_related_objects([site], "domains")  # every hit names this site
     by_page = {entry.page_id: entry for entry in IndexEntry.objects.filter(site=site, page_id__in=[r["pk"] for r in rows])}
     specific = {page.pk: page for page in Page.objects.filter(pk__in=[r["pk"] for r in rows[:first]]).specific()}
     terms = parsed.highlight_terms

@@ -38,7 +38,11 @@ def reindex_all(*, progress: Callable[[str], None] | None = None) -> int:
     for number, site in enumerate(sites, 1):
         indexed = reindex_site_search(site)
         if settings.ELASTICSEARCH_URL:
-            reindex_site(site)  # writes every entry's document (ours are sent whether or not they changed)
+            from cms.search import elastic
+
+            # The site's documents are dropped, then every entry's is written again (both after commit, in order).
+            elastic.schedule_removal(tenant=site.schema_name, page_ids=None)
+            reindex_site(site)
         if progress:
             progress(f"[{number}/{len(sites)}] {site.name}（{site.slug}）：{indexed} 个对象")
     return len(sites)

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import rjieba
 
 SEARCH_CONFIG = "simple"
-INDEX_FORMAT = 1  # bump when index_text changes: site templates are rebuilt, `cms search reindex` rewrites sites
+INDEX_FORMAT = 2  # bump when index_text changes: site templates are rebuilt, `cms search reindex` rewrites sites
 MAX_QUERY_CHARS = 200
-MAX_INDEXED_CHARS = 20_000  # per field: beyond this, text adds little and costs much
+MAX_INDEXED_CHARS = 16_000  # per field: within PostgreSQL's 16,383 positions; beyond, text adds little
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 WORD = re.compile(r"\w", re.UNICODE)
 # Dropped from queries of several words: function words match nearly everything, and question
@@ -47,20 +47,27 @@ def _is_term(token: str) -> bool:
 
 
 def index_text(text: str) -> str:
-    """What goes into to_tsvector('simple', ...) for one field: words, then single characters."""
+    """What goes into to_tsvector('simple', ...) for one field: single characters, then words.
+
+    Characters first: their adjacency (`'诗' <-> '歌'`) needs exact positions, and PostgreSQL
+    keeps positions only up to 16,383; words match without positions."""
     text = normalize(text)[:MAX_INDEXED_CHARS]
     words = [token.strip() for token in rjieba.cut_for_search(text) if _is_term(token)]
     characters = HAN.findall(text)
-    return " ".join(words + characters)
+    return " ".join(characters + words)
 
 
 @dataclass(frozen=True)
 class ParsedQuery:
     terms: tuple[str, ...]  # normalized terms, as jieba cut them
 
-    def tsquery(self, operator: str = "&") -> str:
-        """A raw tsquery (for to_tsquery('simple', ...)): each term as a word or the phrase of its characters."""
-        return f" {operator} ".join(_term_query(term) for term in self.terms)
+    def tsquery(self, operator: str = "&", *, prefix_last: bool = False) -> str:
+        """A raw tsquery (for to_tsquery('simple', ...)): each term as a word or the phrase of its characters.
+        With `prefix_last` (search as you type) the last term also matches words it begins."""
+        parts = [_term_query(term) for term in self.terms]
+        if prefix_last and parts:
+            parts[-1] = f"({parts[-1]} | {_quote(self.terms[-1])}:*)"
+        return f" {operator} ".join(parts)
 
     @property
     def highlight_terms(self) -> list[str]:
@@ -101,7 +108,8 @@ def snippet(text: str, terms: list[str], *, width: int = 80) -> str:
     plain = re.sub(r"\s+", " ", text or "").strip()
     if not plain:
         return ""
-    folded = normalize(plain)
+    # Folded character by character, keeping positions: NFKC turns "……" into six dots.
+    folded = "".join(f if len(f := normalize(c)) == 1 else c for c in plain)
     first = min((i for i in (folded.find(term) for term in terms) if i >= 0), default=-1)
     if first < 0:
         return html.escape(plain[:width]) + ("…" if len(plain) > width else "")

@@ -31,7 +31,7 @@ def test_the_shared_index_mapping_with_the_cjk_fallback(settings):
             "tenant": {"type": "keyword"}, "page_type": {"type": "keyword"}, "site_kind": {"type": "keyword"},
             "region": {"type": "keyword"}, "art_forms": {"type": "keyword"}, "source_site_name": {"type": "keyword"},
             "path": {"type": "keyword"},
-            "site_id": {"type": "long"}, "page_id": {"type": "long"}, "section_id": {"type": "long"},
+            "entry_id": {"type": "long"}, "site_id": {"type": "long"}, "page_id": {"type": "long"}, "section_id": {"type": "long"},
             "parent_id": {"type": "long"}, "ancestor_ids": {"type": "long"},
             "title": {"type": "text", **TEXT}, "summary": {"type": "text", **TEXT},
             "section_title": {"type": "text", **TEXT}, "body": {"type": "text", **TEXT},
@@ -63,7 +63,8 @@ def test_a_site_search_is_routed_to_its_tenant_and_filtered():
                 {"bool": {"must_not": [{"term": {"path": "00010001"}}]}},
                 {"range": {"date": {"gte": "2026-01-01"}}},
             ],
-            "must": [{"multi_match": {"query": "诗歌 朗诵", "fields": elastic.SEARCH_FIELDS, "operator": "and"}}],
+            "must": [{"multi_match": {"query": "诗歌 朗诵", "fields": elastic.SEARCH_FIELDS, "type": "cross_fields",
+                                      "operator": "and"}}],
         }},
         "highlight": {
             "fields": {"summary": {"fragment_size": 80, "number_of_fragments": 1},
@@ -92,7 +93,7 @@ def test_documents_and_bulk_actions_carry_the_tenant_and_routing(alpha, gamma):
     article = add_article(gamma, "浙江诗歌节", summary="诗歌节在杭州举行。", art_forms=["literature"])
     entry = IndexEntry.objects.get(site=gamma, page_id=article.pk)
     document = elastic.document_for(entry, tenant="gamma", body="正文", path="000100020003")
-    assert document["tenant"] == "gamma" and document["parent_id"] == alpha.pk and document["ancestor_ids"] == [alpha.pk]
+    assert document["entry_id"] == entry.pk and document["tenant"] == "gamma" and document["parent_id"] == alpha.pk and document["ancestor_ids"] == [alpha.pk]
     assert (document["title"], document["body"], document["art_forms"]) == ("浙江诗歌节", "正文", ["literature"])
     actions = elastic.index_actions("cms-content", "gamma", [document], [99])
     assert actions == [
@@ -179,10 +180,14 @@ def test_graphql_search_sends_the_routed_request_and_reads_the_answer(client, al
         article = add_article(alpha, "诗歌朗诵会举行", summary="青年诗人朗诵新作。")
     entry = IndexEntry.objects.get(site=alpha, page_id=article.pk)
     recording_cluster.search_hits = [elastic.document_for(entry, tenant="alpha", body="", path="")]
-    query = '{ search(query: "诗歌", first: 5) { items { title snippet score site { slug } } totalCount } }'
+    query = ('{ search(query: "诗歌", first: 5) { items { id title snippet score date publishedAt site { slug } '
+             'page { id } } totalCount } }')
     result = graphql_data(client, query, host=HOSTS["alpha"])["search"]
-    assert result == {"items": [{"title": "诗歌朗诵会举行", "snippet": "<mark>诗歌</mark>朗诵", "score": 2.5,
-                                 "site": {"slug": "alpha"}}], "totalCount": 1}
+    assert result == {"items": [{
+        "id": str(entry.pk), "title": "诗歌朗诵会举行", "snippet": "<mark>诗歌</mark>朗诵", "score": 2.5,
+        "date": entry.date.isoformat(), "publishedAt": entry.published_at.isoformat(), "site": {"slug": "alpha"},
+        "page": {"id": str(article.pk)},
+    }], "totalCount": 1}
     sent = [r for r in recording_cluster.requests if r["path"] == "/cms-content/_search"][-1]
     assert sent["params"]["routing"] == ["alpha"]
     expected = elastic.search_request(index="cms-content", query="诗歌", tenant="alpha", first=5).to_dict()

@@ -52,3 +52,11 @@ def test_the_central_office_searches_the_whole_network_in_its_admin(client, alph
     # A site's own admin has no national search
     client.post("/admin/login/", {"username": "admin", "password": ADMIN_PASSWORD}, HTTP_HOST=HOSTS["alpha"])
     assert client.get("/admin/network/search/", {"q": "书法"}, HTTP_HOST=HOSTS["alpha"]).status_code == 404
+
+
+def test_the_admin_finds_latin_and_number_prefixes_as_you_type(client, alpha):
+    add_article(alpha, "Poetry festival 2026 开幕", summary="诗歌节。")
+    client.post("/admin/login/", {"username": "admin", "password": ADMIN_PASSWORD}, HTTP_HOST=HOSTS["alpha"])
+    for typed in ("poe", "202", "Poetry fest"):
+        html = client.get("/admin/pages/search/", {"q": typed}, HTTP_HOST=HOSTS["alpha"]).content.decode()
+        assert "Poetry festival 2026 开幕" in html, typed

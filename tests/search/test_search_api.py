@@ -213,3 +213,34 @@ def test_found_pages_with_covers_and_bodies_cost_the_same_queries_for_any_number
         assert "errors" not in response.json(), response.json()
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_cursors_beyond_the_deepest_page_are_refused(client, corpus):
+    import base64
+
+    deep = base64.b64encode(b"search:" + str(2 ** 63).encode()).decode()
+    assert "1000 deep at most" in graphql_errors(client, SEARCH, variables={"q": "诗歌", "after": deep})[0]
+
+
+def test_a_site_search_names_its_site_without_a_query_per_hit(client, alpha):
+    for number in range(5):
+        add_article(alpha, f"舞蹈大赛第{number}场", summary="舞蹈。")
+    query = 'query($f: Int) { search(query: "舞蹈", first: $f) { items { title site { name domain } } } }'
+    counts = []
+    for first in (1, 4):
+        post_graphql(client, query, variables={"f": first})
+        with CaptureQueriesContext(connection) as queries:
+            post_graphql(client, query, variables={"f": first}, HTTP_CACHE_CONTROL="no-cache")
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_snippets_mark_the_right_words_after_characters_that_fold_wider(client, alpha):
+    add_article(alpha, "诗歌节消息", summary="他说……诗歌节开幕了，大家都来了。")
+    assert "他说……<mark>诗歌节</mark>开幕了" in search(client, "诗歌节")["items"][0]["snippet"]
+
+
+def test_adjacent_characters_are_found_deep_in_a_long_body(client, alpha):
+    filler = "。".join(["文艺工作者深入生活扎根人民"] * 1200)  # about 16,000 characters
+    add_article(alpha, "长文", summary="", body=paragraph(filler[:15000] + "岚舟"))
+    assert titles(client, "岚舟") == ["长文"]

@@ -5,10 +5,12 @@ import pytest
 from cms.search.text import QueryError, index_text, parse_query, snippet
 
 
-def test_text_is_indexed_as_words_then_characters():
+def test_text_is_indexed_as_characters_then_words():
     indexed = index_text("中国文联举办京剧艺术节").split()
-    assert {"中国文联", "京剧", "艺术节", "艺术"} <= set(indexed)  # jieba's search mode: long words and those inside
-    assert indexed[-4:] == ["剧", "艺", "术", "节"]  # and every character, in order, for one-character queries
+    # every character, in order, first (phrases of characters need their positions)...
+    assert indexed[:11] == list("中国文联举办京剧艺术节")
+    # ...then jieba's search mode: long words and the words inside them
+    assert {"中国文联", "京剧", "艺术节", "艺术"} <= set(indexed[11:])
 
 
 def test_full_width_and_case_are_folded_on_both_sides():

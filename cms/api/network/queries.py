@@ -35,8 +35,16 @@ def _registry(info) -> dict[int, Association]:
     cached = getattr(info.context, "_cms_registry", None)
     if cached is None:
         cached = {site.pk: site for site in selectors.registry()}
-        info.context._cms_registry = cached
+        children: dict[int, list[Association]] = {}
+        for site in cached.values():
+            children.setdefault(site.parent_id, []).append(site)
+        info.context._cms_registry, info.context._cms_children = cached, children
     return cached
+
+
+def _children(info, site: Association) -> list[Association]:
+    _registry(info)
+    return info.context._cms_children.get(site.pk, [])
 
 
 class NetworkSite(graphene.ObjectType):
@@ -61,7 +69,7 @@ class NetworkSite(graphene.ObjectType):
         return parent.primary_domain
 
     def resolve_children(parent, info):
-        return [site for site in _registry(info).values() if site.parent_id == parent.pk]
+        return _children(info, parent)
 
 
 class NetworkSection(graphene.ObjectType):

@@ -21,6 +21,7 @@ from cms.search.text import QueryError
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
+MAX_OFFSET = 1000  # ranked results deeper than this help nobody and cost a deep scan
 
 
 class SearchHit(NetworkItem):
@@ -46,19 +47,22 @@ def _offset(after: str | None) -> int:
         prefix, offset = base64.b64decode(after.encode(), validate=True).decode().split(":")
         if prefix != "search" or int(offset) < 0:
             raise ValueError
-        return int(offset)
     except (ValueError, UnicodeDecodeError):
         raise ClientError(f"`after` cursor '{after}' is not valid; use a pageInfo.endCursor from an earlier answer.") from None
+    if int(offset) > MAX_OFFSET:
+        raise ClientError(f"Search results go {MAX_OFFSET} deep at most; narrow the query or add filters.")
+    return int(offset)
 
 
 def _answer(results, offset: int, first: int) -> dict:
+    has_next = results.has_next and offset + first <= MAX_OFFSET
     return {
         "items": results.hits,
         "total_count": results.total,
         "terms": list(results.query.terms) if results.query else [],
         "page_info": {
-            "has_next_page": results.has_next,
-            "end_cursor": base64.b64encode(f"search:{offset + first}".encode()).decode() if results.has_next else None,
+            "has_next_page": has_next,
+            "end_cursor": base64.b64encode(f"search:{offset + first}".encode()).decode() if has_next else None,
         },
     }
 
