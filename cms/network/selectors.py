@@ -18,6 +18,9 @@ from sites.models import Association
 from .models import CONTENT_TYPES, IndexEntry
 
 
+SEARCH_COLUMNS = ("search_title", "search_body", "search_vector")  # for search only: feeds never load them
+
+
 class BadCursor(ValueError):
     pass
 
@@ -77,7 +80,7 @@ def page_of(entries: QuerySet, *, first: int, after: str | None) -> FeedPage:
     if after:
         published_at, pk = decode_cursor(after)
         entries = entries.filter(Q(published_at__lt=published_at) | Q(published_at=published_at, pk__lt=pk))
-    window = list(entries.select_related("site").prefetch_related("site__domains")[: first + 1])
+    window = list(entries.defer(*SEARCH_COLUMNS).select_related("site").prefetch_related("site__domains")[: first + 1])
     items, has_next = window[:first], len(window) > first
     return FeedPage(items=items, has_next=has_next, end_cursor=encode_cursor(items[-1]) if has_next else None)
 
@@ -98,7 +101,7 @@ def decode_cursor(cursor: str) -> tuple[datetime.datetime, int]:
 
 
 def entry(entry_id: int) -> IndexEntry | None:
-    return IndexEntry.objects.select_related("site").prefetch_related("site__domains").filter(pk=entry_id).first()
+    return IndexEntry.objects.defer(*SEARCH_COLUMNS).select_related("site").prefetch_related("site__domains").filter(pk=entry_id).first()
 
 
 def registry() -> list[Association]:
