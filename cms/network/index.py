@@ -70,12 +70,12 @@ def site_of_current_schema() -> Association | None:
 
 
 def ancestor_ids(site: Association) -> list[int]:
-    """Ids of the site's parent, its parent's parent, and so on (nearest first)."""
-    parents = dict(Association.objects.values_list("pk", "parent_id"))
-    chain, current = [], parents.get(site.pk)
+    """Ids of the site's parent, its parent's parent, and so on (nearest first): one small query a
+    level (the hierarchy is a few levels deep), not the whole registry on every publish."""
+    chain, current = [], site.parent_id
     while current is not None and current not in chain:
         chain.append(current)
-        current = parents.get(current)
+        current = Association.objects.filter(pk=current).values_list("parent_id", flat=True).first()
     return chain
 
 
