@@ -17,9 +17,8 @@ from django.db.models import prefetch_related_objects
 from django_tenants.utils import get_public_schema_name, schema_context
 from wagtail.models import Page, PageViewRestriction
 
-from sites.models import Association
-
 from cms.search.text import index_text
+from sites.models import Association
 
 from .models import IndexEntry
 
@@ -126,9 +125,8 @@ def update_site_placement(site: Association) -> None:
             counts = reindex_site(each)
             changed += counts.updated
             continue
-        changed += IndexEntry.objects.filter(site=each).exclude(
-            site_kind=each.kind, region=each.region, ancestor_ids=ancestor_ids(each)
-        ).update(site_kind=each.kind, region=each.region, ancestor_ids=ancestor_ids(each))
+        placement = {"site_kind": each.kind, "region": each.region, "ancestor_ids": ancestor_ids(each)}
+        changed += IndexEntry.objects.filter(site=each).exclude(**placement).update(**placement)
     if changed:
         bump_network_version()
 

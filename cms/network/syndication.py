@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 import os
-from contextlib import contextmanager
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
@@ -21,9 +21,8 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 from wagtail.models import Page
 
-from sites.models import Association
-
 from cms.pages.selectors import public as public_pages
+from sites.models import Association
 
 from .copying import SourceUnavailable, read_source, syndicatable, write_copy
 from .index import frontend_root, public_url

@@ -11,7 +11,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django_tenants.utils import schema_context
 from elasticsearch import Elasticsearch
 
 from cms.network.models import IndexEntry

@@ -14,7 +14,7 @@ from grapple.types.interfaces import get_page_interface
 
 from cms.api.errors import ClientError
 from cms.api.preload import preload_media
-from cms.api.network.queries import ItemType, NetworkItem, NetworkSite, SiteKind, _id
+from cms.api.network.queries import ItemType, NetworkItem, SiteKind, _id
 from cms.api.pages.queries import ArtFormCode, PageInfo, _value
 from cms.search import selectors
 from cms.search.text import QueryError
