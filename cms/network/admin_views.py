@@ -166,15 +166,23 @@ def _page_for_action(request, page_id: int):
     return page, None
 
 
-def page_submit_view(request, page_id: int):
-    site = _site(request)
+def _action(request, page_id: int, sites: list[Association], no_sites: str):
+    """The page and the sites it may go to, or a redirect back to the page saying why not."""
     page, problem = _page_for_action(request, page_id)
-    targets = {s.pk: s for s in syndication.ancestors(site)}
+    targets = {s.pk: s for s in sites}
     if problem is None and not targets:
-        problem = "本站没有可报送的上级网站。"
+        problem = no_sites
     if problem:
         messages.error(request, problem)
-        return redirect("wagtailadmin_pages:edit", page.pk)
+        return page, targets, redirect("wagtailadmin_pages:edit", page.pk)
+    return page, targets, None
+
+
+def page_submit_view(request, page_id: int):
+    site = _site(request)
+    page, targets, refusal = _action(request, page_id, syndication.ancestors(site), "本站没有可报送的上级网站。")
+    if refusal:
+        return refusal
     form = SubmitForm(request.POST or None, targets=[(pk, _site_label(s)) for pk, s in targets.items()])
     if request.method == "POST" and form.is_valid():
         target = targets[form.cleaned_data["target"]]
@@ -193,13 +201,9 @@ def page_submit_view(request, page_id: int):
 
 def page_push_view(request, page_id: int):
     site = _site(request)
-    page, problem = _page_for_action(request, page_id)
-    targets = {s.pk: s for s in syndication.descendants(site)}
-    if problem is None and not targets:
-        problem = "本站没有可下发的下级网站。"
-    if problem:
-        messages.error(request, problem)
-        return redirect("wagtailadmin_pages:edit", page.pk)
+    page, targets, refusal = _action(request, page_id, syndication.descendants(site), "本站没有可下发的下级网站。")
+    if refusal:
+        return refusal
     form = PushForm(request.POST or None, targets=[(pk, _site_label(s)) for pk, s in targets.items()])
     if request.method == "POST" and form.is_valid():
         chosen = None

@@ -99,20 +99,21 @@ class NavigationItem(NavigationLink):
     children = graphene.List(graphene.NonNull(NavigationLink), required=True)
 
 
-def _decode_cursor(after: str | None) -> int:
+def _decode_cursor(after: str | None, kind: str = "offset") -> int:
+    """The offset in an opaque `<kind>:<offset>` cursor (each list checks its own kind)."""
     if not after:
         return 0
     try:
         prefix, offset = base64.b64decode(after.encode(), validate=True).decode().split(":")
-        if prefix != "offset" or int(offset) < 0:
+        if prefix != kind or int(offset) < 0:
             raise ValueError
         return int(offset)
     except (ValueError, UnicodeDecodeError):
         raise ClientError(f"`after` cursor '{after}' is not valid; use a pageInfo.endCursor from an earlier answer.") from None
 
 
-def _encode_cursor(offset: int) -> str:
-    return base64.b64encode(f"offset:{offset}".encode()).decode()
+def _encode_cursor(offset: int, kind: str = "offset") -> str:
+    return base64.b64encode(f"{kind}:{offset}".encode()).decode()
 
 
 def _value(argument):

@@ -5,8 +5,6 @@ Both segment the query for Chinese (cms/search/text.py), rank, and return highli
 
 from __future__ import annotations
 
-import base64
-
 import graphene
 from django.conf import settings
 from django_tenants.utils import get_public_schema_name
@@ -15,7 +13,7 @@ from grapple.types.interfaces import get_page_interface
 from cms.api.errors import ClientError
 from cms.api.preload import preload_media
 from cms.api.network.queries import ItemType, NetworkItem, SiteKind, _id
-from cms.api.pages.queries import ArtFormCode, PageInfo, _value
+from cms.api.pages.queries import ArtFormCode, PageInfo, _decode_cursor, _encode_cursor, _value
 from cms.search import selectors
 from cms.search.text import QueryError
 
@@ -41,17 +39,10 @@ class SearchResults(graphene.ObjectType):
 
 
 def _offset(after: str | None) -> int:
-    if not after:
-        return 0
-    try:
-        prefix, offset = base64.b64decode(after.encode(), validate=True).decode().split(":")
-        if prefix != "search" or int(offset) < 0:
-            raise ValueError
-    except (ValueError, UnicodeDecodeError):
-        raise ClientError(f"`after` cursor '{after}' is not valid; use a pageInfo.endCursor from an earlier answer.") from None
-    if int(offset) > MAX_OFFSET:
+    offset = _decode_cursor(after, kind="search")
+    if offset > MAX_OFFSET:
         raise ClientError(f"Search results go {MAX_OFFSET} deep at most; narrow the query or add filters.")
-    return int(offset)
+    return offset
 
 
 def _answer(results, offset: int, first: int) -> dict:
@@ -62,7 +53,7 @@ def _answer(results, offset: int, first: int) -> dict:
         "terms": list(results.query.terms) if results.query else [],
         "page_info": {
             "has_next_page": has_next,
-            "end_cursor": base64.b64encode(f"search:{offset + first}".encode()).decode() if has_next else None,
+            "end_cursor": _encode_cursor(offset + first, kind="search") if has_next else None,
         },
     }
 
