@@ -225,6 +225,8 @@ def cmd_publish_scheduled(args) -> int:
 def cmd_up(args) -> int:
     data_dir = _data_dir(args)
     _check_port_free(args.host, args.port)
+    # Absolute URLs carry the port readers use; behind a proxy on another port, set CMS_PUBLIC_PORT.
+    os.environ.setdefault("CMS_PUBLIC_PORT", str(args.port))
     started = time.monotonic()
     with database(data_dir, exclusive=True):
         setup_django()

@@ -1,7 +1,13 @@
-from django.http import HttpResponseGone, HttpResponseNotFound
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.db import connection
+from django.http import HttpResponseGone, HttpResponseNotFound, HttpResponsePermanentRedirect
+from django.http.request import split_domain_port
 from django_tenants.middleware.main import TenantMainMiddleware
 
-from .selectors import tenant_for_host
+from .models import Domain
+from .origins import public_origin
+from .selectors import site_for_host
 from .storage import request_origin
 
 NOT_FOUND_PAGE = """<!doctype html>
@@ -17,19 +23,48 @@ ARCHIVED_PAGE = """<!doctype html>
 """
 
 
-class TenantMiddleware(TenantMainMiddleware):
-    """Routes each request to its site's schema by host; an unknown host gets a plain 404."""
+def _use_schema_of(site) -> None:
+    """connection.set_tenant(site), without a second `SET search_path` when the pooled connection is
+    already on this site's schema (set_tenant always forgets the path it set)."""
+    if connection.schema_name == site.schema_name and connection.search_path_set_schemas:
+        connection.tenant = site
+    else:
+        connection.set_tenant(site)
 
-    def get_tenant(self, domain_model, hostname):
-        return tenant_for_host(hostname)
+
+class PermanentRedirectKeepingMethod(HttpResponsePermanentRedirect):
+    status_code = 308
+
+
+class TenantMiddleware(TenantMainMiddleware):
+    """Routes each request to its site's schema by host.
+
+    Hosts match case-insensitively and without a trailing dot. A host is served only as
+    registered: `www.` + a registered domain, or a port other than the configured public
+    one, is redirected to the site's canonical address; an unknown host gets a plain 404.
+    """
 
     def process_request(self, request):
-        response = super().process_request(request)
-        if response is None and request.tenant.archived_at is not None:
+        # No `SET search_path` to public first: the routing query reads only public tables, which no
+        # site's schema has, so it finds the same rows whatever schema the pooled connection is on.
+        try:
+            host, port = split_domain_port(request.get_host())
+        except DisallowedHost:
+            return self.no_tenant_found(request, "")
+        try:
+            site = site_for_host(host)
+        except Domain.DoesNotExist:
+            return self._redirect_www(request, host) or self.no_tenant_found(request, host)
+        if not self._on_public_port(request, port):
+            return self._redirect(request, site.canonical_host)
+        if site.archived_at is not None:
             return HttpResponseGone(ARCHIVED_PAGE, content_type="text/html; charset=utf-8")
-        if response is None:
-            request._cms_origin_token = request_origin.set(f"{request.scheme}://{request.get_host()}")
-        return response
+        site.domain_url = host
+        request.tenant = site
+        _use_schema_of(site)
+        self.setup_url_routing(request)
+        request._cms_origin_token = request_origin.set(public_origin(site.canonical_host))
+        return None
 
     def process_response(self, request, response):
         token = getattr(request, "_cms_origin_token", None)
@@ -39,3 +74,27 @@ class TenantMiddleware(TenantMainMiddleware):
 
     def no_tenant_found(self, request, hostname):
         return HttpResponseNotFound(NOT_FOUND_PAGE, content_type="text/html; charset=utf-8")
+
+    @staticmethod
+    def _on_public_port(request, port: str) -> bool:
+        if not settings.CMS_PUBLIC_PORT:  # not configured: any port (answers do not depend on it)
+            return True
+        used = port or ("443" if request.is_secure() else "80")
+        return used == str(settings.CMS_PUBLIC_PORT)
+
+    def _redirect_www(self, request, host: str):
+        if not host.startswith("www."):
+            return None
+        try:
+            site = site_for_host(host.removeprefix("www."))
+        except Domain.DoesNotExist:
+            return None
+        return self._redirect(request, site.canonical_host)
+
+    @staticmethod
+    def _redirect(request, canonical_host: str):
+        target = f"{public_origin(canonical_host)}{request.get_full_path()}"
+        if request.method in ("GET", "HEAD"):
+            return HttpResponsePermanentRedirect(target)
+        return PermanentRedirectKeepingMethod(target)
+

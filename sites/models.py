@@ -38,6 +38,9 @@ class Association(TenantMixin):
     theme_pages = models.JSONField("模板提供的页面", default=list, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     archived_at = models.DateTimeField("归档时间", null=True, blank=True)
+    # Moved on by every change to the site's content (sites.versioning). It lives on the registry row
+    # so that routing a request reads it in the same query: cached API answers key on it.
+    content_version = models.BigIntegerField("内容版本", default=0, editable=False)
 
     # Creating a schema is explicit (sites.services), never a side effect of save().
     auto_create_schema = False

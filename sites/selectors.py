@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.cache import cache
-from django_tenants.utils import get_public_schema_name, schema_context
+from django.db.models import OuterRef, Subquery
+from django_tenants.utils import get_public_schema_name
 
 from .models import Association, Domain
-
-TENANT_CACHE_KEY = "cms:site-for-host:{}"
 
 
 def all_schemas() -> list[str]:
@@ -15,22 +12,22 @@ def all_schemas() -> list[str]:
     return [public] + list(Association.objects.exclude(schema_name=public).values_list("schema_name", flat=True))
 
 
-def tenant_for_host(hostname: str) -> Association:
-    """The site that owns a host, from the cache when possible (routing runs on every request).
+def site_for_host(hostname: str) -> Association:
+    """The site that owns a host (lower case, no port), read afresh: one query on every request.
 
-    Raises Domain.DoesNotExist for an unknown host. Entries are dropped whenever a domain
-    or site changes (sites.signals) and expire after CMS_TENANT_CACHE_SECONDS anyway.
+    Nothing is cached per process, so archiving, deleting, restoring a site or moving a domain
+    reaches every worker on every machine the moment it commits. The one query also brings the
+    parent (GraphQL's `site { parent }`), the content version (the answer cache's key) and the
+    site's primary domain as `canonical_host` (absolute URLs are built on it, never on the
+    request's Host header). Raises Domain.DoesNotExist for an unknown host.
     """
-    with schema_context(get_public_schema_name()):
-        key = TENANT_CACHE_KEY.format(hostname)
-        tenant = cache.get(key)
-        if tenant is None:
-            # The parent comes along: GraphQL's `site { parent }` then costs no query.
-            tenant = Domain.objects.select_related("tenant", "tenant__parent").get(domain=hostname).tenant
-            cache.set(key, tenant, settings.CMS_TENANT_CACHE_SECONDS)
-        return tenant
-
-
-def forget_hosts(hostnames: list[str]) -> None:
-    with schema_context(get_public_schema_name()):
-        cache.delete_many([TENANT_CACHE_KEY.format(host) for host in hostnames])
+    primary = Domain.objects.filter(tenant_id=OuterRef("tenant_id"), is_primary=True).values("domain")[:1]
+    # Public tables only (no site schema has them): right on whatever schema the connection is on.
+    domain = (
+        Domain.objects.select_related("tenant", "tenant__parent")
+        .annotate(primary_host=Subquery(primary))
+        .get(domain=hostname)
+    )
+    site = domain.tenant
+    site.canonical_host = domain.primary_host or domain.domain
+    return site

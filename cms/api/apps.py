@@ -7,7 +7,6 @@ class ApiConfig(AppConfig):
     verbose_name = "GraphQL 接口"
 
     def ready(self):
-        from . import versioning  # noqa: F401 - signal receivers that move the content version
         from . import images  # noqa: F401 - clear errors for rendition filters, before grapple builds its schema
         from .blocks import register_block_types
 

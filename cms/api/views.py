@@ -19,8 +19,8 @@ from .errors import ClientError
 from .execution import cached_response, parsed, remember_response, response_cache_key, validation_errors
 from .limits import current_limits, estimate_cost
 from .preload import media_store
-from .versioning import current_version
 from cms.network.index import current_network_version
+from sites.storage import request_origin
 
 
 def _error_response(status: int, message: str) -> HttpResponse:
@@ -81,11 +81,12 @@ class SiteGraphQLView(GraphQLView):
         preview = bool(query and uses_preview_token(query))
         cache_key = None
         if query and not preview and settings.CMS_GRAPHQL_RESPONSE_CACHE_SECONDS:
-            version = current_version()
+            # Read with the site when the request was routed: no query of its own.
+            version = request.tenant.content_version
             if reads_network(query, central=request.tenant.schema_name == get_public_schema_name()):
                 version = f"{version}.{current_network_version()}"  # the index changes with every site's publishing
             cache_key = response_cache_key(
-                version=version, query=query, variables=variables, operation_name=operation_name,
+                version=version, origin=request_origin.get(), query=query, variables=variables, operation_name=operation_name,
                 allow_introspection=request.cms_allow_introspection,
             )
         # A client may ask for a fresh answer (Cache-Control: no-cache), as with any HTTP cache.

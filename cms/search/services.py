@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 from modelsearch.backends import get_search_backend
 from modelsearch.index import get_indexed_models
 
-from cms.api.versioning import bump_version
+from sites.versioning import bump_version
 from sites.models import Association
 
 

@@ -60,6 +60,7 @@ SHARED_APPS = [
     "cms.network",
     "cms.search",
     "graphene_django",
+    "graphene_django_graphiql_static",  # GraphiQL's scripts and styles, served locally (no CDN)
     "grapple",
 ]
 TENANT_APPS = list(CONTENT_APPS)
@@ -140,8 +141,14 @@ else:
 
 # --- Background tasks: one queue in the public schema, each task run in its tenant's schema ---
 
-# How long a host-to-site route may be cached (entries are also dropped on every change).
-CMS_TENANT_CACHE_SECONDS = int(os.environ.get("TENANT_CACHE_SECONDS", 60))
+# Where readers reach the sites: absolute URLs are the site's registered domain with this scheme and
+# port, never the request's Host header. With a port set, requests on another port are redirected.
+CMS_PUBLIC_SCHEME = os.environ.get("CMS_PUBLIC_SCHEME", "http")
+CMS_PUBLIC_PORT = os.environ.get("CMS_PUBLIC_PORT", "")
+if CMS_PUBLIC_SCHEME not in ("http", "https"):
+    raise ImproperlyConfigured(f"CMS_PUBLIC_SCHEME must be http or https, not {CMS_PUBLIC_SCHEME!r}.")
+if CMS_PUBLIC_PORT and not (CMS_PUBLIC_PORT.isdigit() and 0 < int(CMS_PUBLIC_PORT) < 65536):
+    raise ImproperlyConfigured(f"CMS_PUBLIC_PORT must be a port number, not {CMS_PUBLIC_PORT!r}.")
 
 # Schemas replayed ahead of time per site template, so that creating a site only renames one.
 CMS_SPARE_SCHEMAS = int(os.environ.get("CMS_SPARE_SCHEMAS", 2))
@@ -189,6 +196,9 @@ ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "cms-content")
 ELASTICSEARCH_SHARDS = int(os.environ.get("ELASTICSEARCH_SHARDS", 3))
 ELASTICSEARCH_REPLICAS = int(os.environ.get("ELASTICSEARCH_REPLICAS", 1))
 WAGTAIL_I18N_ENABLED = False
+# Nothing is fetched from outside the machine (intranets are common): no update check, no avatars.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- GraphQL ---
 

@@ -33,20 +33,20 @@ def test_fleet_check_finds_nothing_to_do_and_migrates_what_is_missing(committed)
     assert report.ok and report.migrated == [] and report.up_to_date == report.checked >= 4
     # When a site lacks a migration (as after a deploy that brings one)
     with connection.cursor() as cursor:
-        cursor.execute('DELETE FROM "tmp_fleet".django_migrations WHERE app = %s AND name = %s', ["api", "0001_initial"])
-        cursor.execute('DROP TABLE "tmp_fleet".api_contentversion')
+        cursor.execute('DELETE FROM "tmp_fleet".django_migrations WHERE app = %s AND name = %s', ["wagtail_headless_preview", "0001_initial"])
+        cursor.execute('DROP TABLE "tmp_fleet".wagtail_headless_preview_pagepreview')
         cursor.execute("""DELETE FROM "tmp_fleet".auth_permission WHERE content_type_id IN
-                          (SELECT id FROM "tmp_fleet".django_content_type WHERE app_label = 'api')""")
-        cursor.execute("""DELETE FROM "tmp_fleet".django_content_type WHERE app_label = 'api'""")
+                          (SELECT id FROM "tmp_fleet".django_content_type WHERE app_label = 'wagtail_headless_preview')""")
+        cursor.execute("""DELETE FROM "tmp_fleet".django_content_type WHERE app_label = 'wagtail_headless_preview'""")
     pending = fleet.pending_by_schema()
-    assert pending["tmp_fleet"] == {("api", "0001_initial")} and not pending["alpha"]
+    assert pending["tmp_fleet"] == {("wagtail_headless_preview", "0001_initial")} and not pending["alpha"]
     lines = []
     report = fleet.migrate_fleet(progress=lines.append)
     # Then only that site is migrated, with progress, and the table is back
     assert report.migrated == ["tmp_fleet"] and report.ok
     assert any("[1/1] tmp_fleet: 1 applied" in line for line in lines)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass('tmp_fleet.api_contentversion') IS NOT NULL")
+        cursor.execute("SELECT to_regclass('tmp_fleet.wagtail_headless_preview_pagepreview') IS NOT NULL")
         assert cursor.fetchone()[0]
     assert not fleet.pending_by_schema()["tmp_fleet"]
     # as Django's migrate would, the site gets the new model's content type and permissions
@@ -55,13 +55,13 @@ def test_fleet_check_finds_nothing_to_do_and_migrates_what_is_missing(committed)
         from django.contrib.contenttypes.models import ContentType
 
         ContentType.objects.clear_cache()
-        assert ContentType.objects.filter(app_label="api", model="contentversion").exists()
-        assert Permission.objects.filter(codename="add_contentversion").exists()
+        assert ContentType.objects.filter(app_label="wagtail_headless_preview", model="pagepreview").exists()
+        assert Permission.objects.filter(codename="add_pagepreview").exists()
 
 
 def test_schema_only_migrations_render_to_sql_and_data_migrations_do_not(committed):
-    sql = fleet.schema_only_sql({("api", "0001_initial")}, "alpha")
-    assert 'CREATE TABLE "api_contentversion"' in sql and "alpha" not in sql
+    sql = fleet.schema_only_sql({("wagtail_headless_preview", "0001_initial")}, "alpha")
+    assert 'CREATE TABLE "wagtail_headless_preview_pagepreview"' in sql and "alpha" not in sql
     # wagtailcore 0002 creates the root page and default site in Python: not rendered
     from django.db.migrations.loader import MigrationLoader
 
@@ -72,13 +72,13 @@ def test_schema_only_migrations_render_to_sql_and_data_migrations_do_not(committ
 def test_fleet_migration_reports_a_failing_site_and_resumes(committed, monkeypatch):
     make_site("tmp-fleet-a")
     with connection.cursor() as cursor:
-        cursor.execute('DELETE FROM "tmp_fleet_a".django_migrations WHERE app = %s AND name = %s', ["api", "0001_initial"])
+        cursor.execute('DELETE FROM "tmp_fleet_a".django_migrations WHERE app = %s AND name = %s', ["wagtail_headless_preview", "0001_initial"])
     # The table still exists, so applying the migration fails: the site is named, the run stops
     report = fleet.migrate_fleet(progress=lambda line: None)
     assert list(report.failed) == ["tmp_fleet_a"] and "already exists" in report.failed["tmp_fleet_a"]
     # After the cause is fixed, a rerun picks up exactly that site
     with connection.cursor() as cursor:
-        cursor.execute('DROP TABLE "tmp_fleet_a".api_contentversion')
+        cursor.execute('DROP TABLE "tmp_fleet_a".wagtail_headless_preview_pagepreview')
     assert fleet.migrate_fleet(progress=lambda line: None).migrated == ["tmp_fleet_a"]
 
 

@@ -14,6 +14,7 @@ from PIL import Image as PILImage
 from cms.media.models import SiteImage
 from cms.pages.models import ArticlePage
 from tests.conftest import ADMIN_PASSWORD, HOSTS, add_article
+from tests.factories import make_restricted_document
 
 
 def graphql(client, host, query):
@@ -158,6 +159,23 @@ def test_media_path_cannot_escape_the_sites_folder(client, alpha):
     make_image(alpha, "路径穿越测试")
     for path in ("/media/../alpha/original_images/photo.png", "/media/%2e%2e/beta/x.png"):
         assert client.get(path, HTTP_HOST=HOSTS["beta"]).status_code == 404
+
+
+
+def test_documents_are_not_served_by_the_media_route_so_their_privacy_holds(client, alpha):
+    # Given a document in a login-restricted collection of alpha
+    document = make_restricted_document(alpha)
+    with schema_context(alpha.schema_name):
+        file_name = document.file.name
+        serve_url = document.url
+    assert file_name.startswith("documents/")
+    # When an anonymous reader asks for its file by the raw media path, directly or through another folder
+    for path in (f"/media/{file_name}", f"/media/original_images/../{file_name}", f"/media/images/%2e%2e/{file_name}"):
+        # Then there is nothing there
+        assert client.get(path, HTTP_HOST=HOSTS["alpha"]).status_code == 404, path
+    # And Wagtail's document view, which checks the collection's privacy, sends them to log in
+    response = client.get(serve_url.removeprefix("http://alpha.localhost"), HTTP_HOST=HOSTS["alpha"])
+    assert response.status_code == 302 and "login" in response["Location"]
 
 
 # --- cache ---

@@ -63,3 +63,58 @@ def test_secondary_domain_leaves_the_wagtail_site_alone(alpha):
     Domain.objects.create(domain="alias.alpha.localhost", tenant=alpha, is_primary=False)
     with schema_context(alpha.schema_name):
         assert list(Site.objects.values_list("hostname", flat=True)) == ["alpha.localhost"]
+
+
+@pytest.mark.parametrize("host", ["ALPHA.LOCALHOST", "Alpha.Localhost:8000", "alpha.localhost.", "ALPHA.localhost.:80"])
+def test_host_names_are_case_insensitive_and_may_end_with_a_dot(client, db, host):
+    assert client.get("/healthz", HTTP_HOST=host).json()["site"] == "alpha"
+
+
+def test_www_of_a_registered_domain_is_redirected_to_it_not_served(client, db):
+    # Given alpha is registered as alpha.localhost only
+    # When a client asks for www.alpha.localhost
+    response = client.get("/graphql/?query={site{name}}", HTTP_HOST="www.alpha.localhost")
+    # Then it is sent to the canonical address, path and query kept, and nothing is served there
+    assert response.status_code == 301
+    assert response["Location"] == "http://alpha.localhost/graphql/?query=%7Bsite%7Bname%7D%7D"
+    # and a POST keeps its method (308)
+    post = client.post("/graphql/", "{}", content_type="application/json", HTTP_HOST="WWW.alpha.localhost")
+    assert post.status_code == 308 and post["Location"] == "http://alpha.localhost/graphql/"
+
+
+def test_with_a_public_port_configured_other_ports_are_redirected(client, db, settings):
+    # Given the sites are served on port 8851 (as `cms up --port 8851` configures)
+    settings.CMS_PUBLIC_PORT = "8851"
+    # Then that port is served, and any other is sent to it
+    assert client.get("/healthz", HTTP_HOST="alpha.localhost:8851").json()["site"] == "alpha"
+    for host in ("alpha.localhost:6666", "alpha.localhost"):
+        response = client.get("/healthz", HTTP_HOST=host)
+        assert response.status_code == 301 and response["Location"] == "http://alpha.localhost:8851/healthz"
+
+
+def test_unknown_www_host_is_still_a_404(client, db):
+    assert client.get("/healthz", HTTP_HOST="www.nosuchsite.localhost").status_code == 404
+
+
+def test_absolute_urls_do_not_depend_on_the_requests_host_so_cached_answers_cannot_be_poisoned(client, alpha, settings):
+    from tests.api.conftest import post_graphql
+    from tests.factories import make_document, make_image
+
+    # Given alpha has an image and a document, and answers are cached
+    make_image(alpha, "投毒测试图"), make_document(alpha, "投毒测试附件")
+    query = "{ images(limit: 1) { url } documents(limit: 1) { url } }"
+    # When an attacker asks first, through an alias with a made-up port, by GET and by POST
+    Domain.objects.create(domain="alias.alpha.localhost", tenant=alpha, is_primary=False)
+    poisoned_get = client.get("/graphql/", {"query": query}, HTTP_HOST="alias.alpha.localhost:6666").json()
+    poisoned_post = post_graphql(client, query, host="ALIAS.alpha.localhost:6666").json()
+    # Then its answers carry the site's own public address, not the Host it sent
+    for answer in (poisoned_get, poisoned_post):
+        urls = [answer["data"]["images"][0]["url"], answer["data"]["documents"][0]["url"]]
+        assert all(url.startswith("http://alpha.localhost/") for url in urls), urls
+    # and a reader on the real host gets the same, correct answer
+    assert client.get("/graphql/", {"query": query}, HTTP_HOST="alpha.localhost").json() == poisoned_get
+    # With a public port configured, absolute URLs carry it, and the cached answer without it is not reused
+    settings.CMS_PUBLIC_PORT = "8851"
+    answer = client.get("/graphql/", {"query": query}, HTTP_HOST="alpha.localhost:8851").json()
+    assert answer["data"]["images"][0]["url"].startswith("http://alpha.localhost:8851/media/")
+    assert answer["data"]["documents"][0]["url"].startswith("http://alpha.localhost:8851/documents/")

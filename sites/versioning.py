@@ -1,0 +1,57 @@
+"""The site's content version: any saved or deleted page, image, document or setting moves it on.
+
+Cached API answers key on it, so a change is visible on the next request, in every worker
+process and on every machine, without waiting for a cache entry to expire. It is a column of
+the site's registry row: routing a request reads it in the same query that finds the site.
+The update runs in the transaction that changed the content, so it commits (or not) with it.
+"""
+
+from django.db import connection
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from wagtail.images.models import AbstractRendition
+from wagtail.models import BaseLogEntry, ReferenceIndex, Revision
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from .models import Association
+
+CONTENT_APPS = {"wagtailcore", "pages", "media", "wagtailimages", "wagtaildocs", "taggit"}
+NOT_CONTENT = (AbstractRendition, BaseLogEntry, ReferenceIndex, Revision)
+
+
+def current_version(*, schema_name: str | None = None) -> int:
+    """The content version of the site in `schema_name` (default: the connection's schema)."""
+    found = Association.objects.filter(schema_name=schema_name or connection.schema_name)
+    return found.values_list("content_version", flat=True).first() or 0
+
+
+def bump_version(*, schema_name: str | None = None) -> None:
+    """Move on the version of the site in `schema_name` (default: the connection's schema).
+
+    A schema with no registry row yet (a site template being built) has no answers to invalidate.
+    """
+    Association.objects.filter(schema_name=schema_name or connection.schema_name).update(
+        content_version=F("content_version") + 1
+    )
+
+
+def _is_content(sender) -> bool:
+    if sender.__module__ == "__fake__":  # historical models inside migrations
+        return False
+    return sender._meta.app_label in CONTENT_APPS and not issubclass(sender, NOT_CONTENT)
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def content_changed(sender, **kwargs):
+    if kwargs.get("raw") or not _is_content(sender):
+        return
+    bump_version()
+
+
+@receiver(page_published)
+@receiver(page_unpublished)
+@receiver(post_page_move)
+def page_state_changed(sender, **kwargs):
+    bump_version()

@@ -1,0 +1,69 @@
+"""A real gunicorn serving the test database, for tests that need several worker processes and real HTTP."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import requests
+from django.db import connection
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LiveServer:
+    """gunicorn with `workers` processes on the test database; its access log names the worker of each request."""
+
+    def __init__(self, *, workers: int = 2, **environment: str):
+        self.port = free_port()
+        self.log = Path(tempfile.mkstemp(prefix="cms-access-", suffix=".log")[1])
+        database = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
+        env = {**os.environ, "DATABASE_URL": database, "DJANGO_SETTINGS_MODULE": "cms.settings.test", **environment}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "cms.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
+             "--workers", str(workers), "--access-logfile", str(self.log), "--access-logformat", "%(p)s %(s)s %(U)s",
+             "--log-level", "warning"],
+            env=env,
+        )
+        self._wait_until_listening()
+
+    def _wait_until_listening(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
+            try:
+                requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=10)  # the first one loads Django
+                return
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start in 60 s")
+
+    def get(self, path: str, host: str, **kwargs) -> requests.Response:
+        """A request on a new connection (so that either worker may take it)."""
+        return requests.get(f"http://127.0.0.1:{self.port}{path}", headers={"Host": host, "Connection": "close"},
+                            timeout=30, allow_redirects=False, **kwargs)
+
+    def workers_seen(self) -> Counter:
+        """Requests answered per worker process so far."""
+        time.sleep(0.2)  # gunicorn writes its access log after the response
+        return Counter(re.match(r"<(\d+)>|(\d+)", line).group(0) for line in self.log.read_text().splitlines() if line)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.unlink(missing_ok=True)
