@@ -36,6 +36,19 @@ def make_document(site, title: str = "附件") -> SiteDocument:
         return document
 
 
+def make_restricted_document(site, title: str = "内部文件") -> SiteDocument:
+    """A document in a collection that only logged-in users may see."""
+    from wagtail.models import Collection, CollectionViewRestriction
+
+    document = make_document(site, title)
+    with schema_context(site.schema_name):
+        private = Collection.get_first_root_node().add_child(name=f"内部资料{document.pk}")
+        CollectionViewRestriction.objects.create(collection=private, restriction_type=CollectionViewRestriction.LOGIN)
+        document.collection = private
+        document.save()
+    return document
+
+
 def make_section(site, title: str, slug: str, parent=None) -> SectionPage:
     with schema_context(site.schema_name):
         parent = parent or home_page(site)

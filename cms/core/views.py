@@ -1,3 +1,5 @@
+import posixpath
+
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.core.exceptions import SuspiciousFileOperation
@@ -12,8 +14,15 @@ def healthz(request):
     return JsonResponse({"status": "ok", "site": connection.schema_name})
 
 
+# Images and their renditions only. Documents are served by Wagtail's document view, which checks
+# their collection's privacy; serving their files here would bypass it.
+PUBLIC_MEDIA_FOLDERS = ("original_images/", "images/")
+
+
 def tenant_media(request, path):
-    """Serve a file only from the folder of the site this host belongs to."""
+    """Serve an image only from the folder of the site this host belongs to."""
+    if not posixpath.normpath(path).lstrip("/").startswith(PUBLIC_MEDIA_FOLDERS):  # as serve() will see it
+        raise Http404("文件不存在")
     try:
         return serve(request, path, document_root=default_storage.location)
     except SuspiciousFileOperation:

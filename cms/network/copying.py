@@ -22,7 +22,7 @@ from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.fields import StreamField
 from wagtail.images.blocks import ImageChooserBlock
-from wagtail.models import Page
+from wagtail.models import CollectionViewRestriction, Page
 from wagtail.rich_text.rewriters import FIND_A_TAG, FIND_EMBED_TAG, extract_attrs
 
 from cms.media.models import SiteDocument, SiteImage
@@ -60,6 +60,14 @@ class SourceItem:
     images: dict[int, MediaFile] = field(default_factory=dict)
     documents: dict[int, MediaFile] = field(default_factory=dict)
     page_urls: dict[int, str] = field(default_factory=dict)
+    # Media left out of copies because the source restricts who may see them, as "附件“标题”".
+    restricted: list[str] = field(default_factory=list)
+
+    def restricted_note(self) -> str:
+        """For the editor and the record: what the copy goes without, and why."""
+        if not self.restricted:
+            return ""
+        return f"；{'、'.join(self.restricted)}在来源网站设有访问限制，未随稿件复制"
 
 
 def syndicatable(page) -> bool:
@@ -107,8 +115,14 @@ def read_source(*, schema_name: str, page_id: int) -> SourceItem:
             fields=fields, cover_id=cover_id, tags=sorted(tag.name for tag in live.tags.all()),
             url=url, canonical_url=page.canonical_url or url, revision_id=page.live_revision_id,
         )
+        restricted_paths = list(CollectionViewRestriction.objects.values_list("collection__path", flat=True))
         for model, ids, found in ((SiteImage, image_ids, item.images), (SiteDocument, document_ids, item.documents)):
-            for obj in model.objects.filter(pk__in=ids):
+            for obj in model.objects.filter(pk__in=ids).select_related("collection").order_by("pk"):
+                # A login- or password-restricted collection (or one inside it): never copied, so that the
+                # receiver cannot serve publicly what the source restricts. References to it are dropped.
+                if any(obj.collection.path.startswith(path) for path in restricted_paths):
+                    item.restricted.append(f"{model._meta.verbose_name}“{obj.title}”")
+                    continue
                 content = _read(obj.file)
                 if content is not None:  # a file missing from storage: the copy goes without it
                     found[obj.pk] = MediaFile(obj.title, os.path.basename(obj.file.name), content)

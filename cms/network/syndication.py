@@ -101,7 +101,7 @@ def accept(*, syndication_id: int, receiver: Association, section_id: int, user=
             user_name = _name(user)
             record.status, record.decided_by, record.decided_at = Status.ACCEPTED, user_name, timezone.now()
             _copied(record, copy)
-            _record(record, "accepted", user_name, detail=f"采用到栏目“{section.title}”，{landing}")
+            _record(record, "accepted", user_name, detail=f"采用到栏目“{section.title}”，{landing}{item.restricted_note()}")
     if gone:  # the withdrawal is committed; the editor is told why nothing was adopted
         raise SyndicationError(f"{gone}这条报送已自动撤回。")
     return record
@@ -176,7 +176,7 @@ def deliver(*, syndication_id: int, sources: dict | None = None) -> Syndication:
                 landing = _land(copy, publish=policy.landing == SyndicationPolicy.Landing.PUBLISH, user=None)
             record.status, record.decided_at = Status.DELIVERED, timezone.now()
             _copied(record, copy)
-            _record(record, "delivered", "", detail=f"放入栏目“{section.title}”，{landing}")
+            _record(record, "delivered", "", detail=f"放入栏目“{section.title}”，{landing}{item.restricted_note()}")
     except SyndicationError as error:
         return _fail(syndication_id, str(error))
     except Exception as error:  # one receiver's failure is recorded; the push goes on to the others
@@ -265,7 +265,7 @@ def refresh_copy(*, syndication_id: int) -> Syndication:
             landing = _land(copy, publish=copy.live, user=None)
         record.source_title = item.page_fields["title"]
         _copied(record, copy)
-        _record(record, "updated", "", detail=f"随来源更新，{landing}")
+        _record(record, "updated", "", detail=f"随来源更新，{landing}{item.restricted_note()}")
     return record
 
 

@@ -16,7 +16,7 @@ from cms.pages.models import ArticlePage, SectionPage
 from sites.services import archive_site
 from tests.api.conftest import graphql_data
 from tests.conftest import HOSTS, add_article
-from tests.factories import make_document, make_image, make_section, rich_body
+from tests.factories import make_document, make_image, make_restricted_document, make_section, rich_body
 
 
 def copy_of(record: Syndication):
@@ -353,3 +353,29 @@ def test_a_missing_media_file_does_not_stop_a_copy(delta, gamma, city_article):
     record = accepted(submitted(delta, gamma, city_article), gamma)
     copy = copy_of(record)
     assert record.status == "accepted" and copy.cover_id is None
+
+
+def test_restricted_attachments_are_never_copied_and_the_editor_is_told(client, delta, gamma):
+    from cms.media.models import SiteDocument
+
+    # Given a city's article whose attachment and rich-text link point to a login-restricted document
+    image, secret = make_image(delta, "公开封面"), make_restricted_document(delta, "内部通知原件")
+    linked = add_article(delta, "相关稿件")
+    article = add_article(delta, "含内部附件的稿件", cover=image, body=rich_body(image, secret, link_to=linked))
+    # When the province accepts it
+    record = accepted(submitted(delta, gamma, article), gamma)
+    copy = copy_of(record)
+    # Then the public image came along, but the restricted document did not, in any form
+    with schema_context(gamma.schema_name):
+        assert copy.cover_id is not None
+        assert not SiteDocument.objects.filter(title="内部通知原件").exists()
+    body = {block.block_type: block.value for block in copy.body}
+    assert body["attachment"]["document"] is None
+    assert f'id="{secret.pk}"' not in copy.body.raw_data[0]["value"] and "附件</a>" in copy.body.raw_data[0]["value"]
+    # and the record the editor sees says what was left out and why
+    detail = record.events.get(action="accepted").detail
+    assert "文档“内部通知原件”在来源网站设有访问限制，未随稿件复制" in detail
+    # and nothing of it can be fetched anonymously from the province's host
+    listing = client.post("/graphql/", {"query": "{ documents(limit: 100) { title url } }"}, content_type="application/json",
+                          HTTP_HOST=HOSTS["gamma"]).json()["data"]["documents"]
+    assert "内部通知原件" not in [document["title"] for document in listing]
