@@ -22,14 +22,30 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def test_database_url() -> str:
+    """DATABASE_URL of the test database, for processes started by a test."""
+    return os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
+
+
+def subprocess_env(**environment: str) -> dict:
+    return {**os.environ, "DATABASE_URL": test_database_url(), "DJANGO_SETTINGS_MODULE": "cms.settings.test", **environment}
+
+
+def run_worker(timeout: int = 120, **environment: str) -> int:
+    """The real task worker in a process of its own, until the queue is empty (or it is killed); its exit code."""
+    return subprocess.run(
+        [sys.executable, "-m", "django", "tenant_worker", "--batch", "--interval", "0", "--no-startup-delay"],
+        env=subprocess_env(**environment), timeout=timeout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    ).returncode
+
+
 class LiveServer:
     """gunicorn with `workers` processes on the test database; its access log names the worker of each request."""
 
     def __init__(self, *, workers: int = 2, **environment: str):
         self.port = free_port()
         self.log = Path(tempfile.mkstemp(prefix="cms-access-", suffix=".log")[1])
-        database = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
-        env = {**os.environ, "DATABASE_URL": database, "DJANGO_SETTINGS_MODULE": "cms.settings.test", **environment}
+        env = subprocess_env(**environment)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "cms.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(workers), "--access-logfile", str(self.log), "--access-logformat", "%(p)s %(s)s %(U)s",

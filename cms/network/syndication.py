@@ -22,6 +22,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 from wagtail.models import Page
 
 from cms.pages.selectors import public as public_pages
+from sites.faults import failpoint
 from sites.models import Association
 
 from .copying import SourceUnavailable, read_source, syndicatable, write_copy
@@ -177,6 +178,8 @@ def deliver(*, syndication_id: int, sources: dict | None = None) -> Syndication:
             record.status, record.decided_at = Status.DELIVERED, timezone.now()
             _copied(record, copy)
             _record(record, "delivered", "", detail=f"放入栏目“{section.title}”，{landing}{item.restricted_note()}")
+            failpoint("syndication.deliver.before_commit")
+        failpoint("syndication.deliver.after_commit")
     except SyndicationError as error:
         return _fail(syndication_id, str(error))
     except Exception as error:  # one receiver's failure is recorded; the push goes on to the others

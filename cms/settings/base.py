@@ -154,6 +154,11 @@ if CMS_PUBLIC_PORT and not (CMS_PUBLIC_PORT.isdigit() and 0 < int(CMS_PUBLIC_POR
 CMS_SPARE_SCHEMAS = int(os.environ.get("CMS_SPARE_SCHEMAS", 2))
 
 TASKS = {"default": {"BACKEND": "sites.tasks.TenantDatabaseBackend"}}
+# A running task whose worker died (its lease, a PostgreSQL advisory lock, is free) is queued again once
+# it has been running this long; the grace covers the moment between claiming a task and leasing it.
+CMS_TASK_LEASE_GRACE_SECONDS = int(os.environ.get("CMS_TASK_LEASE_GRACE_SECONDS", 10))
+# A task whose worker died this many times is failed rather than retried (it may be what kills them).
+CMS_TASK_MAX_ATTEMPTS = int(os.environ.get("CMS_TASK_MAX_ATTEMPTS", 5))
 
 # --- Users, auth, i18n ---
 
