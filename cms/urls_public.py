@@ -12,3 +12,5 @@ urlpatterns = [
     path("", include("cms.api.urls")),
     path("", views.central_home, name="central_home"),
 ]
+
+handler500 = "cms.core.views.server_error"

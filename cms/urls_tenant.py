@@ -23,3 +23,5 @@ if settings.CMS_BENCHMARK:
 
     # Stock wagtail-grapple with its defaults, measured side by side with ours.
     urlpatterns.insert(0, path("graphql-stock/", csrf_exempt(GraphQLView.as_view())))
+
+handler500 = "cms.core.views.server_error"

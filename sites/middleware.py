@@ -1,7 +1,9 @@
+import json
+
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.db import connection
-from django.http import HttpResponseGone, HttpResponseNotFound, HttpResponsePermanentRedirect
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.http import HttpResponse, HttpResponseGone, HttpResponseNotFound, HttpResponsePermanentRedirect
 from django.http.request import split_domain_port
 from django_tenants.middleware.main import TenantMainMiddleware
 
@@ -32,6 +34,37 @@ def _use_schema_of(site) -> None:
         connection.set_tenant(site)
 
 
+UNAVAILABLE_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>服务暂时不可用</title></head>
+<body><h1>服务暂时不可用</h1><p>数据库暂时无法连接，系统正在自动恢复，请稍后刷新。</p></body></html>
+"""
+UNAVAILABLE_MESSAGE = "The database is unavailable; it is being restarted. Try again in a few seconds."
+RETRY_AFTER_SECONDS = 5
+# Errors that mean the database cannot be reached (as opposed to a bad query).
+UNREACHABLE = (OperationalError, InterfaceError)
+# The last route seen for each host, used only while the database cannot be reached, so that the API
+# can still answer from its cache. Never used while the registry can be read.
+_last_known_sites: dict = {}
+LAST_KNOWN_LIMIT = 10_000
+
+
+def wants_json(request) -> bool:
+    return request.path.startswith("/graphql") or "json" in request.headers.get("Accept", "") \
+        or "json" in request.headers.get("Content-Type", "")
+
+
+def unavailable_response(request) -> HttpResponse:
+    """503, in JSON for the API (as a GraphQL error) and as a plain Chinese page for people."""
+    if wants_json(request):
+        body = json.dumps({"errors": [{"message": UNAVAILABLE_MESSAGE, "extensions": {"code": "UNAVAILABLE"}}]})
+        response = HttpResponse(body, status=503, content_type="application/json")
+    else:
+        response = HttpResponse(UNAVAILABLE_PAGE, status=503, content_type="text/html; charset=utf-8")
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 class PermanentRedirectKeepingMethod(HttpResponsePermanentRedirect):
     status_code = 308
 
@@ -55,6 +88,16 @@ class TenantMiddleware(TenantMainMiddleware):
             site = site_for_host(host)
         except Domain.DoesNotExist:
             return self._redirect_www(request, host) or self.no_tenant_found(request, host)
+        except UNREACHABLE:
+            connection.close()  # the next request reconnects
+            site = _last_known_sites.get(host)
+            if site is None:
+                return unavailable_response(request)
+            request.cms_database_unavailable = True  # answered from caches only; the rest gets 503
+        else:
+            if len(_last_known_sites) >= LAST_KNOWN_LIMIT:
+                _last_known_sites.clear()
+            _last_known_sites[host] = site
         if not self._on_public_port(request, port):
             return self._redirect(request, site.canonical_host)
         if site.archived_at is not None:
@@ -71,6 +114,15 @@ class TenantMiddleware(TenantMainMiddleware):
         if token is not None:
             request_origin.reset(token)
         return response
+
+    def process_exception(self, request, exception):
+        """A view that loses the database answers 503 (JSON for the API), never a 500 or a traceback."""
+        if isinstance(exception, UNREACHABLE) or (
+            isinstance(exception, DatabaseError) and getattr(request, "cms_database_unavailable", False)
+        ):
+            connection.close()
+            return unavailable_response(request)
+        return None
 
     def no_tenant_found(self, request, hostname):
         return HttpResponseNotFound(NOT_FOUND_PAGE, content_type="text/html; charset=utf-8")

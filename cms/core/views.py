@@ -1,4 +1,6 @@
+import json
 import posixpath
+import sys
 
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -7,11 +9,34 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.html import format_html, format_html_join
 from django.views.static import serve
 
+from sites.middleware import UNREACHABLE, unavailable_response, wants_json
 from sites.models import Association
 
 
 def healthz(request):
+    """Up means the site's schema answers: a probe sees the database too."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok", "site": connection.schema_name})
+
+
+SERVER_ERROR_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>服务器错误</title></head>
+<body><h1>服务器错误</h1><p>处理请求时出错，已记录。请稍后再试。</p></body></html>
+"""
+
+
+def server_error(request):
+    """Django's handler500: JSON for API clients, a plain Chinese page for people; no traceback either way.
+    A lost database is 503 (it heals by itself), anything else 500."""
+    error = sys.exc_info()[1]
+    if isinstance(error, UNREACHABLE):
+        return unavailable_response(request)
+    if wants_json(request):
+        body = json.dumps({"errors": [{"message": "Internal server error; it has been logged.",
+                                       "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]})
+        return HttpResponse(body, status=500, content_type="application/json")
+    return HttpResponse(SERVER_ERROR_PAGE, status=500, content_type="text/html; charset=utf-8")
 
 
 # Images and their renditions only. Documents are served by Wagtail's document view, which checks
