@@ -716,6 +716,11 @@ def _print_addresses(port: int, credentials: tuple[str, str], seconds: float) ->
         lines.append(f"      admin:   http://{host}{suffix}/admin/")
         lines.append(f"      GraphQL: http://{host}{suffix}/graphql/")
     lines.append(f"Log in to any admin as {credentials[0]} / {credentials[1]}")
+    from django.conf import settings
+
+    if settings.CMS_REQUIRE_2FA:
+        lines.append("Two-factor login is on: the first admin login asks you to set up an authenticator app "
+                     "(CMS_REQUIRE_2FA=0 turns it off).")
     lines.append("Press Ctrl-C to stop.\n")
     from django.db import connections
 
