@@ -12,8 +12,14 @@ from django.utils.functional import SimpleLazyObject
 from . import selectors
 
 ADMIN_PREFIX = "/admin/"
-# What a user between the password and the code may reach: the two-factor pages, logging out, the login page.
-OPEN_ADMIN_PATHS = ("/admin/login/", "/admin/logout/", "/admin/password_reset/", "/admin/jsi18n/", "/admin/2fa/")
+# The admin views a user between the password and the code may reach, by resolved name (not by path
+# prefix, which "/admin/2fa/../pages/" would fool): logging in and out, the two-factor pages.
+OPEN_ADMIN_VIEWS = frozenset({
+    "wagtailadmin_login", "wagtailadmin_logout", "wagtailadmin_javascript_catalog",
+    "wagtailadmin_password_reset", "wagtailadmin_password_reset_done", "wagtailadmin_password_reset_confirm",
+    "wagtailadmin_password_reset_complete",
+    "accounts_two_factor_verify", "accounts_two_factor_setup", "accounts_two_factor_recovery_codes",
+})
 
 
 def second_step(user) -> str | None:
@@ -38,14 +44,16 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        path = request.path_info
-        if path.startswith(ADMIN_PREFIX):
-            if not path.startswith(OPEN_ADMIN_PATHS):
-                step = second_step(request.user)
-                if step is not None:
-                    target = reverse("accounts_two_factor_verify" if step == "verify" else "accounts_two_factor_setup")
-                    return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
-        else:
+        if not request.path_info.startswith(ADMIN_PREFIX):
             user = request.user
             request.user = SimpleLazyObject(lambda: AnonymousUser() if second_step(user) else user)
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.path_info.startswith(ADMIN_PREFIX) or request.resolver_match.view_name in OPEN_ADMIN_VIEWS:
+            return None
+        step = second_step(request.user)
+        if step is None:
+            return None
+        target = reverse("accounts_two_factor_verify" if step == "verify" else "accounts_two_factor_setup")
+        return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")

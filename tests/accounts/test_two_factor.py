@@ -229,3 +229,12 @@ def test_production_requires_two_factor_login_by_default():
         env=production_env(), capture_output=True, text=True, timeout=60,
     )
     assert out.stdout.strip() == "True", out.stderr
+
+
+@pytest.mark.parametrize("path", ["/admin/2fa/../pages/", "/admin/login/../pages/", "/admin/pages/?next=/admin/2fa/"])
+def test_no_path_trick_reaches_an_admin_page_before_the_code(require_2fa, alpha, path):
+    client = sign_in(HOSTS["alpha"])
+    answer = client.get(path, HTTP_HOST=HOSTS["alpha"])
+    assert answer.status_code in (302, 404)
+    if answer.status_code == 302:
+        assert answer["Location"].startswith("/admin/2fa/setup/")
