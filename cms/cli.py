@@ -6,6 +6,7 @@
     cms publish-scheduled    publish and unpublish scheduled pages on every site
     cms migrate              apply pending migrations to every site (fast when there are none)
     cms sites ...            create, list, archive, delete, back up, restore, import sites
+    cms accounts ...         unlock locked logins, list them, reset a user's two-factor login
     cms themes list|check    the site templates
     cms network reindex      rebuild the national index from every site, with progress
     cms search reindex       rebuild every site's search index (and Elasticsearch's), with progress
@@ -51,9 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    from django.core.exceptions import ImproperlyConfigured
+
     try:
         return args.handler(args)
-    except (CmsError, DataDirError) as error:
+    except (CmsError, DataDirError, ImproperlyConfigured) as error:
         print(f"cms: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -98,7 +101,9 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--parent", help="slug of the parent site")
     create.add_argument("--region", default="")
     create.add_argument("--theme", help="theme name (default: by level)")
-    create.add_argument("--admin-password", help="create an admin user with this password")
+    admin = create.add_mutually_exclusive_group()
+    admin.add_argument("--admin-password", help="create an admin user with this password (12+ characters)")
+    admin.add_argument("--no-admin", action="store_true", help="create the site without an admin user")
     listing = with_data_dir(sites_sub.add_parser("list", help="every site with its level, parent, theme and domain"))
     listing.add_argument("--kind")
     for action, text in (("archive", "take a site offline, keeping its data"), ("unarchive", "bring an archived site back"),
@@ -117,6 +122,19 @@ def _parser() -> argparse.ArgumentParser:
     bulk = with_data_dir(sites_sub.add_parser("import", help="create every site of a registry file (CSV or YAML); resumable"))
     bulk.add_argument("file")
     sites.set_defaults(handler=cmd_sites)
+
+    accounts = sub.add_parser("accounts", help="logins: unlock, list locked logins, reset two-factor login")
+    accounts_sub = accounts.add_subparsers(dest="action", required=True)
+    unlock = with_data_dir(accounts_sub.add_parser("unlock", help="end the lockout of logins after too many failures"))
+    unlock.add_argument("site", help="site slug, or 'all'")
+    unlock.add_argument("--username", help="only this username")
+    unlock.add_argument("--ip", help="only this client address")
+    locks = with_data_dir(accounts_sub.add_parser("locks", help="the logins now locked out, on every site"))
+    locks.add_argument("site", nargs="?", default="all", help="site slug, or 'all' (default)")
+    reset = with_data_dir(accounts_sub.add_parser("reset-2fa", help="remove a user's two-factor devices; they enrol again"))
+    reset.add_argument("site", help="site slug ('central' for the central office)")
+    reset.add_argument("username")
+    accounts.set_defaults(handler=cmd_accounts)
 
     themes = sub.add_parser("themes", help="site templates")
     themes_sub = themes.add_subparsers(dest="action", required=True)
@@ -248,6 +266,7 @@ def cmd_up(args) -> int:
         if not report.ok:
             raise CmsError("Migrations failed; fix the cause and run `cms up` again (it resumes).")
         credentials = _admin_credentials(data_dir)
+        _check_admin_password(credentials)
         from cms.core import demo
         from sites.services import ensure_central_office
 
@@ -366,7 +385,10 @@ def cmd_sites(args) -> int:
 
         try:
             if args.action == "create":
-                admin = services.SiteAdmin("admin", args.admin_password) if args.admin_password else None
+                if not args.admin_password and not args.no_admin:
+                    raise CmsError("未设置管理员密码：请用 --admin-password 设置（至少 12 个字符），"
+                                   "或用 --no-admin 明确创建没有管理员的网站。")
+                admin = None if args.no_admin else services.SiteAdmin("admin", args.admin_password)
                 created = services.create_site(
                     name=args.name, short_name=args.short_name, slug=args.slug, kind=args.kind, domain=args.domain,
                     parent=site(args.parent) if args.parent else None, region=args.region, theme=args.theme,
@@ -412,6 +434,46 @@ def cmd_sites(args) -> int:
             raise CmsError(" ".join(m for group in messages for m in group)) from None
         except RegistryFileError as error:
             raise CmsError(f"{error} Fix it and run the import again: created sites are skipped.") from None
+    return 0
+
+
+def cmd_accounts(args) -> int:
+    from django.core.exceptions import ValidationError
+
+    with database(_data_dir(args), exclusive=False):
+        setup_django()
+        from django_tenants.utils import schema_context
+
+        from cms.accounts import selectors, services
+        from sites.models import Association
+
+        def schemas(slug: str) -> list[str] | None:
+            if slug == "all":
+                return None
+            found = Association.objects.filter(slug=slug).values_list("schema_name", flat=True).first()
+            if found is None:
+                raise CmsError(f"No site with slug '{slug}'.")
+            return [found]
+
+        if args.action == "unlock":
+            count = services.unlock_logins(schema_names=schemas(args.site), username=args.username, ip_address=args.ip)
+            _say(f"Unlocked: {count} record(s) of failed logins removed.")
+        elif args.action == "locks":
+            rows = selectors.locked_logins(schema_names=schemas(args.site))
+            for row in rows:
+                print(f"{row.schema_name:20} {row.username:24} {row.ip_address or '-':40} "
+                      f"{row.failures:3} failures, last {row.last_attempt:%Y-%m-%d %H:%M:%S}")
+            _say(f"{len(rows)} locked login(s).")
+        elif args.action == "reset-2fa":
+            (schema,) = schemas(args.site) or [None]
+            if schema is None:
+                raise CmsError("Name one site to reset a user's two-factor login on.")
+            try:
+                with schema_context(schema):
+                    services.reset_two_factor(username=args.username)
+            except ValidationError as error:
+                raise CmsError(" ".join(error.messages)) from None
+            _say(f"Two-factor login of {args.username} on {args.site} reset: they set it up again at their next login.")
     return 0
 
 
@@ -650,10 +712,21 @@ def _admin_credentials(data_dir: DataDir) -> tuple[str, str]:
         if data_dir.credentials_file.exists():
             password = data_dir.credentials_file.read_text().split(":", 1)[1].strip()
         else:
-            password = secrets.token_urlsafe(12)
+            password = secrets.token_urlsafe(16)  # 22 characters
             data_dir.credentials_file.write_text(f"admin:{password}\n")
             data_dir.credentials_file.chmod(0o600)
     return "admin", password
+
+
+def _check_admin_password(credentials: tuple[str, str]) -> None:
+    from django.core.exceptions import ValidationError
+
+    from cms.accounts.services import validate_admin_password
+
+    try:
+        validate_admin_password(username=credentials[0], password=credentials[1])
+    except ValidationError as error:
+        raise CmsError(f"CMS_ADMIN_PASSWORD: {' '.join(error.messages)}") from None
 
 
 def _site_admin(credentials: tuple[str, str]):
@@ -675,6 +748,11 @@ def _print_addresses(port: int, credentials: tuple[str, str], seconds: float) ->
         lines.append(f"      admin:   http://{host}{suffix}/admin/")
         lines.append(f"      GraphQL: http://{host}{suffix}/graphql/")
     lines.append(f"Log in to any admin as {credentials[0]} / {credentials[1]}")
+    from django.conf import settings
+
+    if settings.CMS_REQUIRE_2FA:
+        lines.append("Two-factor login is on: the first admin login asks you to set up an authenticator app "
+                     "(CMS_REQUIRE_2FA=0 turns it off).")
     lines.append("Press Ctrl-C to stop.\n")
     from django.db import connections
 

@@ -10,6 +10,7 @@ from cms.core import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("admin/2fa/", include("cms.accounts.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     re_path(r"^media/(?P<path>.+)$", views.tenant_media, name="tenant_media"),

@@ -34,7 +34,7 @@ def site_create(request):
             site = create_site(
                 name=data["name"], short_name=data["short_name"], slug=data["slug"], kind=data["kind"],
                 domain=data["domain"], parent=data["parent"], region=data["region"], theme=data["theme"] or None,
-                admin=SiteAdmin("admin", data["admin_password"]) if data["admin_password"] else None,
+                admin=None if data["no_admin"] else SiteAdmin("admin", data["admin_password"]),
             )
         except ValidationError as error:
             for field, problems in error.message_dict.items():

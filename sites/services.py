@@ -17,6 +17,7 @@ from django_tenants.utils import get_public_schema_name, schema_context, schema_
 from wagtail.log_actions import LogContext
 from wagtail.models import Page, Site
 
+from cms.accounts.services import validate_admin_password
 from themes.blueprint import DEFAULT_THEME_FOR_KIND, ThemeError, get_theme
 
 from .models import SLUG_PATTERN, Association, Domain
@@ -50,7 +51,7 @@ def schema_name_for(slug: str) -> str:
 
 
 def validate_new_site(*, name: str, short_name: str, slug: str, kind: str, parent: Association | None,
-                      domain: str) -> None:
+                      domain: str, admin: SiteAdmin | None = None) -> None:
     """Every reason a site cannot be created, in one ValidationError, before anything is made."""
     errors: dict[str, list[str]] = {}
 
@@ -81,8 +82,20 @@ def validate_new_site(*, name: str, short_name: str, slug: str, kind: str, paren
         add("domain", f"域名“{domain}”无效。")
     elif Domain.objects.filter(domain=domain).exists():
         add("domain", f"域名“{domain}”已被其他网站使用。")
+    if admin is not None:
+        try:
+            validate_site_admin(admin)
+        except ValidationError as error:
+            errors.setdefault("admin_password", []).extend(error.messages)
     if errors:
         raise ValidationError(errors)
+
+
+def validate_site_admin(admin: SiteAdmin) -> None:
+    """A site's first administrator: a username and a password that passes the validators (12+ characters)."""
+    if not admin.username.strip():
+        raise ValidationError("管理员用户名不能为空。")
+    validate_admin_password(username=admin.username, password=admin.password, email=admin.email)
 
 
 def create_site(*, name: str, short_name: str, slug: str, kind: str, domain: str,
@@ -97,7 +110,8 @@ def create_site(*, name: str, short_name: str, slug: str, kind: str, domain: str
     """
     domain = domain.strip().lower()
     blueprint = _theme_or_error(theme or DEFAULT_THEME_FOR_KIND.get(kind, "blank"))
-    validate_new_site(name=name, short_name=short_name, slug=slug, kind=kind, parent=parent, domain=domain)
+    validate_new_site(name=name, short_name=short_name, slug=slug, kind=kind, parent=parent, domain=domain,
+                      admin=admin)
     # Users live in their own schema: the central office user who asked for the site must
     # not be written into the new site's (or the template's) page history.
     with LogContext(user=None):
@@ -210,6 +224,8 @@ def _discard(association: Association) -> None:
 def ensure_central_office(*, domain: str, name: str = "文联网站群管理中心", admin: SiteAdmin | None = None) -> Association:
     """The public schema's own registry entry and domain (the central office); idempotent."""
     public = get_public_schema_name()
+    if admin is not None and not Association.objects.filter(schema_name=public).exists():
+        validate_site_admin(admin)
     with transaction.atomic():
         central, created = Association.objects.get_or_create(
             schema_name=public,

@@ -466,6 +466,10 @@ class SiteSettings(BaseSiteSetting):
         "前端地址", blank=True,
         help_text="本站前端网站的地址，编辑预览草稿时将跳转到这里；留空则使用内置预览。",
     )
+    require_two_factor = models.BooleanField(
+        "所有用户须启用两步验证", default=False,
+        help_text="管理员始终须启用两步验证；勾选后，本站所有用户（包括编辑）登录后台时都须使用手机验证码。",
+    )
 
     footer_panels = [
         FieldRowPanel([FieldPanel("sponsor"), FieldPanel("operator")]),
@@ -479,6 +483,7 @@ class SiteSettings(BaseSiteSetting):
         ObjectList(footer_panels, heading="页脚与备案"),
         ObjectList([FieldPanel("navigation")], heading="导航菜单"),
         ObjectList([FieldPanel("frontend_url"), FieldPanel("design_tokens")], heading="前端与预览"),
+        ObjectList([FieldPanel("require_two_factor")], heading="登录安全"),
     ])
 
     class Meta:

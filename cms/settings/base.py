@@ -1,6 +1,7 @@
 """Settings shared by every environment. Values come from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -42,6 +43,10 @@ CONTENT_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "cms.accounts",
+    # Two-factor devices belong to users, so they live in each schema beside them.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "cms.media",
     "cms.pages",
     "cms.api",
@@ -54,6 +59,9 @@ SHARED_APPS = [
     "sites",
     "django_tasks",
     "django_tasks_db",
+    # Failed logins of every site in one table of the public schema, each username prefixed with
+    # its site's schema (see cms/accounts/throttling.py): a lock on one site never touches another.
+    "axes",
     *CONTENT_APPS,
     "django.contrib.staticfiles",
     "cms.core",
@@ -84,6 +92,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "cms.accounts.middleware.TwoFactorMiddleware",
+    "axes.middleware.AxesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -165,9 +176,34 @@ CMS_TASK_MAX_ATTEMPTS = int(os.environ.get("CMS_TASK_MAX_ATTEMPTS", 5))
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "cms.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The first backend refuses a locked-out (site, username, address) before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+
+# Login throttling (django-axes): after CMS_LOGIN_FAILURE_LIMIT wrong passwords for one username from one
+# address on one site, that combination is refused for CMS_LOGIN_COOLOFF_MINUTES (`cms accounts unlock` ends it).
+AXES_FAILURE_LIMIT = int(os.environ.get("CMS_LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("CMS_LOGIN_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "cms.accounts.throttling.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "cms.accounts.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "cms.accounts.throttling.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_COOLOFF_MESSAGE = "登录失败次数过多，账号已暂时锁定，请稍后再试。"
+AXES_PERMALOCK_MESSAGE = "登录失败次数过多，账号已锁定，请联系管理员解锁。"
+# Axes' access log records the bare username (no site): the lockouts and the `cms.accounts` log are the record.
+AXES_DISABLE_ACCESS_LOG = True
+# Behind a reverse proxy, the header that carries the client's address (e.g. X-Real-IP or X-Forwarded-For,
+# whose last entry is taken: the one the proxy added). Unset: the peer address, which a client cannot forge.
+CMS_CLIENT_IP_HEADER = os.environ.get("CMS_CLIENT_IP_HEADER", "")
+
+# Two-factor login (TOTP, django-otp): required for every central office user and every site's
+# superusers (and for all of a site's users when its settings say so). Off only by choice.
+CMS_REQUIRE_2FA = os.environ.get("CMS_REQUIRE_2FA", "1") == "1"
+OTP_TOTP_THROTTLE_FACTOR = 1  # each wrong code doubles the wait before the next one is checked
 LANGUAGE_CODE = "zh-hans"
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES = [("zh-hans", "简体中文")]
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

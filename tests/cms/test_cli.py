@@ -10,10 +10,12 @@ import subprocess
 import sys
 import threading
 import time
+from base64 import b32decode
 from pathlib import Path
 
 import pytest
 import requests
+from django_otp.oath import TOTP
 
 from cms.dbserver import DataDir
 from themes.blueprint import get_theme
@@ -107,6 +109,20 @@ def csrf_token(html: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
 
 
+def set_up_two_factor_login(cms: RunningCms, site: str, session: requests.Session) -> None:
+    """The demo asks an administrator to enrol an authenticator before any admin page opens."""
+    held = cms.get(site, "/admin/", session, allow_redirects=False)
+    assert held.status_code == 302 and held.headers["Location"].startswith("/admin/2fa/setup/"), held.headers
+    setup = cms.get(site, "/admin/2fa/setup/", session)
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', setup.text).group(1)
+    code = f"{TOTP(b32decode(secret + '=' * (-len(secret) % 8))).token():06d}"
+    done = session.post(
+        cms.url("/admin/2fa/setup/"), data={"code": code, "csrfmiddlewaretoken": csrf_token(setup.text)},
+        headers={"Host": cms.host(site)}, allow_redirects=False, timeout=30,
+    )
+    assert done.status_code == 200 and "恢复码" in done.text, done.text[:2000]
+
+
 def add_section_as_editor(cms: RunningCms, site: str, title: str) -> None:
     """Log in to a site's Wagtail admin and publish a new section under the home page, over HTTP."""
     session = requests.Session()
@@ -117,6 +133,7 @@ def add_section_as_editor(cms: RunningCms, site: str, title: str) -> None:
         headers={"Host": cms.host(site)}, allow_redirects=False, timeout=30,
     )
     assert response.status_code == 302, response.text[:500]
+    set_up_two_factor_login(cms, site, session)
     home_id = next(
         p["id"] for p in cms.graphql(site, "{ pages(limit: 100) { id contentType } }")["pages"]
         if p["contentType"] == "pages.HomePage"
@@ -148,6 +165,7 @@ def test_cms_up_serves_the_demo_network_and_keeps_data_across_restarts(tmp_path)
         assert f"http://{site}.localhost:{port}/admin/" in cms.output
         assert f"http://{site}.localhost:{port}/graphql/" in cms.output
     assert f"admin / {ADMIN_PASSWORD}" in cms.output
+    assert "Two-factor login is on" in cms.output
 
     # Then two sites serve their own admin login and their own content over real HTTP
     for site in ("zuoxie", "meixie"):

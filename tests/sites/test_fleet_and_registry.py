@@ -178,10 +178,10 @@ def test_an_archived_site_answers_410_and_comes_back(client, alpha):
 
 def test_sites_cli_creates_lists_backs_up_and_deletes(committed, tmp_path, capsys):
     assert cms(["sites", "create", "--name", "临时命令行文联", "--short-name", "命令行", "--slug", "tmp-cli",
-                "--kind", "municipal", "--domain", "tmp-cli.localhost", "--parent", "alpha"]) == 1
+                "--kind", "municipal", "--domain", "tmp-cli.localhost", "--parent", "alpha", "--no-admin"]) == 1
     assert "市级文联的上级须为：省级文联" in capsys.readouterr().err
     assert cms(["sites", "create", "--name", "临时命令行文联", "--short-name", "命令行", "--slug", "tmp-cli",
-                "--kind", "provincial", "--domain", "tmp-cli.localhost", "--parent", "alpha"]) == 0
+                "--kind", "provincial", "--domain", "tmp-cli.localhost", "--parent", "alpha", "--no-admin"]) == 0
     assert "Created 临时命令行文联 (tmp-cli) at tmp-cli.localhost, theme provincial_federation v1." in capsys.readouterr().out
     assert cms(["sites", "list"]) == 0
     listing = capsys.readouterr().out

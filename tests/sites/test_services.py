@@ -76,7 +76,7 @@ def test_failure_half_way_leaves_no_schema_no_rows_no_files(committed, monkeypat
     # When the central office creates a site
     with pytest.raises(RuntimeError, match="injected failure"):
         services.create_site(
-            parent=national, admin=services.SiteAdmin("admin", "pw-123456"), populate=populate, **new_site_args()
+            parent=national, admin=services.SiteAdmin("admin", "pw-123456-city-admin"), populate=populate, **new_site_args()
         )
     # Then nothing of it remains: no schema, no registry rows, no media folder
     assert not schema_exists("tmp_city")
@@ -88,7 +88,7 @@ def test_failure_half_way_leaves_no_schema_no_rows_no_files(committed, monkeypat
 def test_a_created_site_is_complete(committed, settings):
     national = Association.objects.get(slug="alpha")
     site = services.create_site(
-        parent=national, region="测试省", admin=services.SiteAdmin("chief", "pw-123456"), **new_site_args()
+        parent=national, region="测试省", admin=services.SiteAdmin("chief", "pw-123456-city-chief"), **new_site_args()
     )
     assert site.schema_name == "tmp_city" and schema_exists("tmp_city")
     assert site.primary_domain == "tmp-city.localhost"
