@@ -10,6 +10,7 @@
     cms themes list|check    the site templates
     cms network reindex      rebuild the national index from every site, with progress
     cms search reindex       rebuild every site's search index (and Elasticsearch's), with progress
+    cms media check          files no row references, per site (--delete removes them)
     cms benchmark graphql    our GraphQL endpoint against stock wagtail-grapple, side by side
     cms benchmark network    the national feeds over a national index of 1,000 sites, p50/p95 over HTTP
     cms benchmark search     Chinese search: P@10, R@10, nDCG@10 and p50/p95 against plain PostgreSQL, 100,000 documents
@@ -52,12 +53,15 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
-    from django.core.exceptions import ImproperlyConfigured
+    from django.core.exceptions import ImproperlyConfigured, ValidationError
 
     try:
         return args.handler(args)
     except (CmsError, DataDirError, ImproperlyConfigured) as error:
         print(f"cms: {error}", file=sys.stderr)
+        return 1
+    except ValidationError as error:  # what was wrong with the input, in one line, never a traceback
+        print(f"cms: {' '.join(error.messages)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -135,6 +139,14 @@ def _parser() -> argparse.ArgumentParser:
     reset.add_argument("site", help="site slug ('central' for the central office)")
     reset.add_argument("username")
     accounts.set_defaults(handler=cmd_accounts)
+
+    media = sub.add_parser("media", help="media files")
+    media_sub = media.add_subparsers(dest="action", required=True)
+    media_check = with_data_dir(media_sub.add_parser("check", help="list (or --delete) files no row references, per site"))
+    media_check.add_argument("--site", help="one site's slug (default: every site)")
+    media_check.add_argument("--delete", action="store_true", help="remove the files found")
+    media_check.add_argument("--older-than-minutes", type=float, default=60, help="leave younger files alone (default 60)")
+    media.set_defaults(handler=cmd_media)
 
     themes = sub.add_parser("themes", help="site templates")
     themes_sub = themes.add_subparsers(dest="action", required=True)
@@ -355,12 +367,20 @@ def cmd_search(args) -> int:
     return _run_management_command(args, "search_reindex")
 
 
-def _run_management_command(args, name: str) -> int:
+def cmd_media(args) -> int:
+    options = {"site": args.site, "delete": args.delete, "older_than_minutes": args.older_than_minutes}
+    return _run_management_command(args, "media_check", **options)
+
+
+def _run_management_command(args, name: str, **options) -> int:
     with database(_data_dir(args), exclusive=False):
         setup_django()
-        from django.core.management import call_command
+        from django.core.management import CommandError, call_command
 
-        call_command(name)
+        try:
+            call_command(name, **options)
+        except CommandError as error:
+            raise CmsError(str(error)) from None
         return 0
 
 

@@ -75,9 +75,11 @@ class PostgresWatch:
         self.down_since: float | None = None
 
     def check(self) -> None:
-        if postgres_running(self.pgdata):
-            return
         now = time.monotonic()
+        if postgres_running(self.pgdata):
+            if self.down_since is not None:  # a start that timed out may still have finished
+                self._back(now)
+            return
         if self.down_since is None:
             self.down_since = now
             self.say("cms: PostgreSQL stopped unexpectedly; restarting it (requests get 503 until it is back).")
@@ -87,9 +89,12 @@ class PostgresWatch:
             self.start(self.pgdata)
         except Exception as error:  # e.g. its old processes still hold shared memory: try again shortly
             wait = self.backoff.failed()
-            self.say(f"cms: PostgreSQL did not start yet ({str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}); "
-                     f"trying again in {wait:.0f} s.")
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            self.say(f"cms: PostgreSQL is not up yet ({reason[:200]}); trying again in {wait:.1f} s.")
             return
+        self._back(time.monotonic())
+
+    def _back(self, now: float) -> None:
         self.say(f"cms: PostgreSQL is back after {now - self.down_since:.1f} s.")
         self.down_since = None
         self.backoff = Backoff(first=0.5, most=10.0)

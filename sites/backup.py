@@ -106,7 +106,8 @@ def restore_site(*, source: Path, slug: str | None = None, domain: str | None = 
                     from wagtail.models import Site
 
                     Site.objects.filter(is_default_site=True).update(site_name=name)
-            site_provisioned.send(sender=Association, association=association)
+            # `restored`: the same site is back (its records elsewhere may name it by slug), not a copy beside it.
+            site_provisioned.send(sender=Association, association=association, restored=slug == site["slug"])
     except BaseException:
         shutil.rmtree(media, ignore_errors=True)
         connection.set_schema_to_public()

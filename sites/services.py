@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -11,7 +14,7 @@ from typing import Callable
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.conf import settings as django_settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 from wagtail.log_actions import LogContext
@@ -20,9 +23,13 @@ from wagtail.models import Page, Site
 from cms.accounts.services import validate_admin_password
 from themes.blueprint import DEFAULT_THEME_FOR_KIND, ThemeError, get_theme
 
+from .faults import failpoint
 from .models import SLUG_PATTERN, Association, Domain
 from .provisioning import claim_spare, copy_template_media, ensure_template, replay_template
 from .signals import site_provisioned
+
+log = logging.getLogger(__name__)
+SLUG_LOCK_NAMESPACE = 0x73697465  # "site": advisory locks held while a slug is being created
 
 Kind = Association.Kind
 
@@ -52,7 +59,9 @@ def schema_name_for(slug: str) -> str:
 
 def validate_new_site(*, name: str, short_name: str, slug: str, kind: str, parent: Association | None,
                       domain: str, admin: SiteAdmin | None = None) -> None:
-    """Every reason a site cannot be created, in one ValidationError, before anything is made."""
+    """Every reason a site cannot be created, in one ValidationError, before anything is made.
+
+    A media folder left by a creation of the same slug that was killed half-way is removed here."""
     errors: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:
@@ -68,8 +77,8 @@ def validate_new_site(*, name: str, short_name: str, slug: str, kind: str, paren
         add("slug", f"标识“{slug}”无效：须以小写字母开头，只含小写字母、数字和连字符，2 至 40 个字符。")
     elif Association.objects.filter(slug=slug).exists() or schema_exists(schema_name_for(slug)):
         add("slug", f"标识“{slug}”已被其他网站使用。")
-    elif (Path(django_settings.MEDIA_ROOT) / schema_name_for(slug)).exists():
-        add("slug", f"标识“{slug}”的媒体文件夹已存在（可能是未清理的旧网站），请先移走它或换一个标识。")
+    else:
+        _clear_leftover_media(slug)
     if kind not in Kind.values or kind == Kind.CENTRAL:
         add("kind", f"级别“{kind}”无效，可选：{', '.join(k for k in Kind.values if k != Kind.CENTRAL)}。")
     else:
@@ -91,6 +100,34 @@ def validate_new_site(*, name: str, short_name: str, slug: str, kind: str, paren
         raise ValidationError(errors)
 
 
+def _clear_leftover_media(slug: str) -> None:
+    """A media folder for a slug that no site and no schema has is what a creation killed half-way
+    (`kill -9`, a power cut) left behind: its database work rolled back, its files did not. Remove it,
+    so that creating the site again just works. (create_site holds the slug's lock meanwhile, so this
+    is never another creation's folder.)"""
+    folder = Path(django_settings.MEDIA_ROOT) / schema_name_for(slug)
+    if folder.exists():
+        log.warning("Removing %s, left over from a site creation that did not finish", folder)
+        shutil.rmtree(folder)
+
+
+@contextmanager
+def _slug_lock(slug: str):
+    """Only one creation of a slug at a time, across processes: a session lock in PostgreSQL, which
+    goes with the connection if the process dies."""
+    key = int.from_bytes(hashlib.sha256(slug.encode()).digest()[:4], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [SLUG_LOCK_NAMESPACE, key])
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [SLUG_LOCK_NAMESPACE, key])
+        except DatabaseError:  # the connection (and the lock with it) is gone, or its transaction failed
+            log.warning("Could not release the creation lock of %s", slug, exc_info=True)
+
+
 def validate_site_admin(admin: SiteAdmin) -> None:
     """A site's first administrator: a username and a password that passes the validators (12+ characters)."""
     if not admin.username.strip():
@@ -110,11 +147,11 @@ def create_site(*, name: str, short_name: str, slug: str, kind: str, domain: str
     """
     domain = domain.strip().lower()
     blueprint = _theme_or_error(theme or DEFAULT_THEME_FOR_KIND.get(kind, "blank"))
-    validate_new_site(name=name, short_name=short_name, slug=slug, kind=kind, parent=parent, domain=domain,
-                      admin=admin)
     # Users live in their own schema: the central office user who asked for the site must
     # not be written into the new site's (or the template's) page history.
-    with LogContext(user=None):
+    with _slug_lock(slug), LogContext(user=None):
+        validate_new_site(name=name, short_name=short_name, slug=slug, kind=kind, parent=parent, domain=domain,
+                          admin=admin)
         return _create_from_template(
             blueprint, name=name, short_name=short_name, slug=slug, kind=kind, domain=domain, parent=parent,
             region=region, admin=admin, populate=populate, progress=progress,
@@ -137,6 +174,7 @@ def _create_from_template(blueprint, *, name, short_name, slug, kind, domain, pa
                 replay_template(template, schema)
             # (validation made sure no folder of this name exists, so removing it on failure is safe)
             media_dir = copy_template_media(template, schema)
+            failpoint("sites.create.media_copied")
             with schema_context(schema):
                 _personalise(name=name)
                 if admin:

@@ -1,3 +1,5 @@
+import contextlib
+import os
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -20,3 +22,13 @@ class TenantMediaStorage(TenantFileSystemStorage):
     def base_url(self):
         origin = request_origin.get()
         return f"{origin}{settings.MEDIA_URL}" if origin else settings.MEDIA_URL
+
+    def _save(self, name, content):
+        try:
+            return super()._save(name, content)
+        except OSError:
+            # A write that failed half-way (a full disk, a file-size limit) leaves no partial file behind:
+            # the name was new (the file is opened exclusively), so what is there is ours.
+            with contextlib.suppress(OSError):
+                os.remove(self.path(name))
+            raise

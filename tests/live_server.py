@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
 import requests
 from django.db import connection
@@ -24,7 +25,10 @@ def free_port() -> int:
 
 def test_database_url() -> str:
     """DATABASE_URL of the test database, for processes started by a test."""
-    return os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
+    # From the connection itself, not $DATABASE_URL: commands run in-process by other tests may have changed that.
+    conf = connection.settings_dict
+    port = f":{conf['PORT']}" if conf.get("PORT") else ""
+    return f"postgres://{quote(conf['USER'] or 'postgres')}@{quote(conf['HOST'] or '', safe='')}{port}/{conf['NAME']}"
 
 
 def subprocess_env(**environment: str) -> dict:
@@ -52,7 +56,11 @@ class LiveServer:
              "--log-level", "warning"],
             env=env,
         )
-        self._wait_until_listening()
+        try:
+            self._wait_until_listening()
+        except BaseException:
+            self.stop()
+            raise
 
     def _wait_until_listening(self) -> None:
         deadline = time.monotonic() + 60

@@ -20,6 +20,7 @@ from .execution import cached_response, parsed, remember_response, response_cach
 from .limits import current_limits, estimate_cost
 from .preload import media_store
 from cms.network.index import current_network_version
+from sites.middleware import UNREACHABLE, unavailable_response
 from sites.storage import request_origin
 
 
@@ -80,10 +81,14 @@ class SiteGraphQLView(GraphQLView):
         request.cms_allow_introspection = self._allows_introspection(request)
         preview = bool(query and uses_preview_token(query))
         cache_key = None
+        # The database cannot be reached (routed from the last route seen): cached answers only.
+        degraded = getattr(request, "cms_database_unavailable", False)
         if query and not preview and settings.CMS_GRAPHQL_RESPONSE_CACHE_SECONDS:
             # Read with the site when the request was routed: no query of its own.
             version = request.tenant.content_version
             if reads_network(query, central=request.tenant.schema_name == get_public_schema_name()):
+                if degraded:
+                    return unavailable_response(request)
                 version = f"{version}.{current_network_version()}"  # the index changes with every site's publishing
             cache_key = response_cache_key(
                 version=version, origin=request_origin.get(), query=query, variables=variables, operation_name=operation_name,
@@ -94,6 +99,8 @@ class SiteGraphQLView(GraphQLView):
         result = cached_response(cache_key) if cache_key and not fresh else None
         if result is not None:
             status = 200
+        elif degraded:
+            return unavailable_response(request)
         else:
             try:
                 with media_store():
@@ -103,6 +110,9 @@ class SiteGraphQLView(GraphQLView):
             if cache_key and status == 200 and result and '"errors"' not in result:
                 remember_response(cache_key, result)
         response = HttpResponse(result, status=status, content_type="application/json")
+        if degraded:
+            # As current as the moment the database went away: every change is written there first.
+            response["Warning"] = '110 - "Response is stale: the database is unavailable"'
         if request.method == "GET":
             return self._cacheable(request, response, private=preview or status != 200)
         return response
@@ -130,12 +140,18 @@ class SiteGraphQLView(GraphQLView):
         if cost > limit:
             return ExecutionResult(errors=[GraphQLError(f"Query cost {cost} exceeds the maximum cost of {limit}.")])
         try:
-            return execute(
+            result = execute(
                 schema, document, root_value=self.get_root_value(request), context_value=self.get_context(request),
                 variable_values=variables, operation_name=operation_name, middleware=self.get_middleware(request),
             )
+        except UNREACHABLE:
+            raise
         except Exception as error:  # as graphene-django: an execution failure is reported, not raised
             return ExecutionResult(errors=[error])
+        lost = next((e.original_error for e in result.errors or () if isinstance(e.original_error, UNREACHABLE)), None)
+        if lost is not None:
+            raise lost  # the database went away mid-query: a 503, not an answer naming database errors
+        return result
 
     def get_response(self, request, data, show_graphiql=False):
         result, status = super().get_response(request, data, show_graphiql)

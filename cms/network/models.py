@@ -116,6 +116,8 @@ class Syndication(models.Model):
         "sites.Association", null=True, on_delete=models.SET_NULL, related_name="syndications_sent"
     )
     source_site_name = models.CharField(max_length=100)
+    # The slugs outlive the sites: a site deleted and restored from a backup gets its records back by them.
+    source_site_slug = models.CharField(max_length=40, blank=True, default="")
     source_page_id = models.IntegerField()
     source_title = models.CharField(max_length=255)
     source_url = models.CharField(max_length=500)
@@ -124,6 +126,7 @@ class Syndication(models.Model):
         "sites.Association", null=True, on_delete=models.SET_NULL, related_name="syndications_received"
     )
     target_site_name = models.CharField(max_length=100)
+    target_site_slug = models.CharField(max_length=40, blank=True, default="")
     note = models.TextField(blank=True)
     decline_reason = models.TextField(blank=True)
     error = models.TextField(blank=True)

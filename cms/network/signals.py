@@ -92,5 +92,7 @@ def front_end_changed(sender, instance, **kwargs):
 
 
 @receiver(site_provisioned)
-def site_was_provisioned(sender, association: Association, **kwargs):
+def site_was_provisioned(sender, association: Association, restored: bool = False, **kwargs):
     index.reindex_site(association)
+    if restored:
+        syndication.relink_restored_site(site=association)

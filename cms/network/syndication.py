@@ -321,8 +321,9 @@ def _open_route(*, direction, source_site, page, target_site, user_name, note) -
         with transaction.atomic():
             return Syndication.objects.create(
                 direction=direction, source_site=source_site, source_site_name=source_site.name,
-                source_page_id=page.pk, source_title=page.title, source_url=page.public_url,
-                canonical_url=page.public_url, target_site=target_site, target_site_name=target_site.name,
+                source_site_slug=source_site.slug, source_page_id=page.pk, source_title=page.title,
+                source_url=page.public_url, canonical_url=page.public_url, target_site=target_site,
+                target_site_name=target_site.name, target_site_slug=target_site.slug,
                 note=note, sent_by=user_name,
             )
     except IntegrityError:  # a concurrent submission of the same item won
@@ -461,3 +462,12 @@ def _undo_files_on_failure():
         raise
     finally:
         connection.set_tenant(previous)
+
+
+def relink_restored_site(*, site: Association) -> int:
+    """Give a site restored from a backup (same slug) back its syndication records, which its deletion
+    left pointing to no site. Returns how many were relinked."""
+    with transaction.atomic():
+        sent = Syndication.objects.filter(source_site__isnull=True, source_site_slug=site.slug).update(source_site=site)
+        received = Syndication.objects.filter(target_site__isnull=True, target_site_slug=site.slug).update(target_site=site)
+    return sent + received

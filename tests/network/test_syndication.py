@@ -15,7 +15,7 @@ from cms.network.syndication import SyndicationError
 from cms.pages.models import ArticlePage, SectionPage
 from sites.services import archive_site
 from tests.api.conftest import graphql_data
-from tests.conftest import HOSTS, add_article
+from tests.conftest import ADMIN_PASSWORD, HOSTS, add_article
 from tests.factories import make_document, make_image, make_restricted_document, make_section, rich_body
 
 
@@ -379,3 +379,29 @@ def test_restricted_attachments_are_never_copied_and_the_editor_is_told(client, 
     listing = client.post("/graphql/", {"query": "{ documents(limit: 100) { title url } }"}, content_type="application/json",
                           HTTP_HOST=HOSTS["gamma"]).json()["data"]["documents"]
     assert "内部通知原件" not in [document["title"] for document in listing]
+
+
+def test_a_site_deleted_and_restored_from_its_backup_gets_its_syndication_records_back(committed, tmp_path):
+    from sites import backup, services
+    from sites.models import Association
+
+    # Given a city that submitted an item to its province, which accepted it, and received a push from it
+    province = services.create_site(name="临时恢复省", short_name="恢复省", slug="tmp-rl-prov", kind="provincial",
+                                    domain="tmp-rl-prov.localhost", parent=Association.objects.get(slug="alpha"),
+                                    theme="blank", admin=services.SiteAdmin("admin", ADMIN_PASSWORD))
+    city = services.create_site(name="临时恢复市", short_name="恢复市", slug="tmp-rl-city", kind="municipal",
+                                domain="tmp-rl-city.localhost", parent=province, theme="blank")
+    up = accepted(submitted(city, province, add_article(city, "市里的稿件")), province)
+    down = syndication.push(source_site=province, page_id=add_article(province, "省里的通知").pk, targets=[city],
+                            user_name="province-editor").created[0]
+    # When the city is backed up, deleted (its records then name no site) and restored
+    archive = backup.backup_site(association=city, target=tmp_path / "city.tar.gz")
+    services.delete_site(association=city)
+    assert Syndication.objects.get(pk=up.pk).source_site is None and Syndication.objects.get(pk=down.pk).target_site is None
+    restored = backup.restore_site(source=archive)
+    # Then both records point to the restored site again, and its copy of the pushed item can still land
+    assert Syndication.objects.get(pk=up.pk).source_site_id == restored.pk
+    assert Syndication.objects.get(pk=down.pk).target_site_id == restored.pk
+    assert syndication.deliver(syndication_id=down.pk).status == "delivered"
+    with schema_context(restored.schema_name):
+        assert ArticlePage.objects.filter(title="省里的通知").count() == 1

@@ -158,3 +158,29 @@ def test_a_spare_schema_becomes_the_site_and_a_failure_returns_it(committed, mon
         assert Site.objects.get().root_page.title == "测试省文联"
         assert Page.objects.filter(slug="contact").exists()
     assert DBTaskResult.objects.filter(task_path="sites.jobs.refill_spare_schemas").count() == queued_before + 1
+
+
+def test_a_creation_killed_half_way_leaves_nothing_that_blocks_trying_again(committed, settings):
+    import subprocess
+    import sys
+
+    from tests.live_server import subprocess_env
+
+    command = [sys.executable, "-m", "cms.cli", "sites", "create", "--name", "临时中断站", "--short-name", "中断",
+               "--slug", "tmp-killed", "--kind", "provincial", "--domain", "tmp-killed.localhost", "--parent", "alpha",
+               "--theme", "blank", "--no-admin"]
+    # Given `cms sites create` killed (kill -9) right after it copied the site's media
+    killed = subprocess.run(command, env=subprocess_env(CMS_FAILPOINTS="sites.create.media_copied"),
+                            capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -9
+    # the database rolled back, the folder stayed
+    assert not Association.objects.filter(slug="tmp-killed").exists()
+    assert (settings.MEDIA_ROOT / "tmp_killed").exists()
+    # When it is run again, it just works: the leftover is cleared, the site is made
+    again = subprocess.run(command, env=subprocess_env(), capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert Association.objects.filter(slug="tmp-killed").exists()
+    # And a mistake in the input is one sentence, never a traceback
+    wrong = subprocess.run(command, env=subprocess_env(), capture_output=True, text=True, timeout=300)
+    assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
+    assert wrong.stderr.strip().startswith("cms: ") and "已被其他网站使用" in wrong.stderr and len(wrong.stderr.strip().splitlines()) == 1
