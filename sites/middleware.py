@@ -40,12 +40,23 @@ UNAVAILABLE_PAGE = """<!doctype html>
 """
 UNAVAILABLE_MESSAGE = "The database is unavailable; it is being restarted. Try again in a few seconds."
 RETRY_AFTER_SECONDS = 5
-# Errors that mean the database cannot be reached (as opposed to a bad query).
-UNREACHABLE = (OperationalError, InterfaceError)
+# SQLSTATEs that mean the server is gone or going (connection exceptions; shut down, crashed, starting up),
+# as opposed to a query that failed (a timeout, a deadlock), which must not read as an outage.
+UNREACHABLE_STATES = ("08", "57P01", "57P02", "57P03")
 # The last route seen for each host, used only while the database cannot be reached, so that the API
 # can still answer from its cache. Never used while the registry can be read.
 _last_known_sites: dict = {}
 LAST_KNOWN_LIMIT = 10_000
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """Whether an error means the database cannot be reached (then: 503 and heal) rather than a failed query."""
+    if isinstance(error, InterfaceError):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    state = getattr(error.__cause__, "sqlstate", None)
+    return state is None or state.startswith(UNREACHABLE_STATES)
 
 
 def wants_json(request) -> bool:
@@ -88,7 +99,9 @@ class TenantMiddleware(TenantMainMiddleware):
             site = site_for_host(host)
         except Domain.DoesNotExist:
             return self._redirect_www(request, host) or self.no_tenant_found(request, host)
-        except UNREACHABLE:
+        except (OperationalError, InterfaceError) as error:
+            if not database_unreachable(error):
+                raise
             connection.close()  # the next request reconnects
             site = _last_known_sites.get(host)
             if site is None:
@@ -117,7 +130,7 @@ class TenantMiddleware(TenantMainMiddleware):
 
     def process_exception(self, request, exception):
         """A view that loses the database answers 503 (JSON for the API), never a 500 or a traceback."""
-        if isinstance(exception, UNREACHABLE) or (
+        if database_unreachable(exception) or (
             isinstance(exception, DatabaseError) and getattr(request, "cms_database_unavailable", False)
         ):
             connection.close()

@@ -20,7 +20,7 @@ from .execution import cached_response, parsed, remember_response, response_cach
 from .limits import current_limits, estimate_cost
 from .preload import media_store
 from cms.network.index import current_network_version
-from sites.middleware import UNREACHABLE, unavailable_response
+from sites.middleware import database_unreachable, unavailable_response
 from sites.storage import request_origin
 
 
@@ -144,11 +144,12 @@ class SiteGraphQLView(GraphQLView):
                 schema, document, root_value=self.get_root_value(request), context_value=self.get_context(request),
                 variable_values=variables, operation_name=operation_name, middleware=self.get_middleware(request),
             )
-        except UNREACHABLE:
-            raise
         except Exception as error:  # as graphene-django: an execution failure is reported, not raised
+            if database_unreachable(error):
+                raise
             return ExecutionResult(errors=[error])
-        lost = next((e.original_error for e in result.errors or () if isinstance(e.original_error, UNREACHABLE)), None)
+        lost = next((e.original_error for e in result.errors or ()
+                     if e.original_error is not None and database_unreachable(e.original_error)), None)
         if lost is not None:
             raise lost  # the database went away mid-query: a 503, not an answer naming database errors
         return result

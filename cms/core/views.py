@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.html import format_html, format_html_join
 from django.views.static import serve
 
-from sites.middleware import UNREACHABLE, unavailable_response, wants_json
+from sites.middleware import database_unreachable, unavailable_response, wants_json
 from sites.models import Association
 
 
@@ -30,7 +30,7 @@ def server_error(request):
     """Django's handler500: JSON for API clients, a plain Chinese page for people; no traceback either way.
     A lost database is 503 (it heals by itself), anything else 500."""
     error = sys.exc_info()[1]
-    if isinstance(error, UNREACHABLE):
+    if error is not None and database_unreachable(error):
         return unavailable_response(request)
     if wants_json(request):
         body = json.dumps({"errors": [{"message": "Internal server error; it has been logged.",

@@ -75,6 +75,7 @@ def section_titles(cms: RunningCms) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.faults
 def test_every_process_of_cms_up_can_be_killed_and_the_network_heals_losing_nothing(tmp_path):
     data_dir, port = tmp_path / "var", free_port()
     cms = RunningCms(data_dir, port, workers=2, args=("--no-demo",), CMS_REQUIRE_2FA="0")
@@ -86,6 +87,9 @@ def test_every_process_of_cms_up_can_be_killed_and_the_network_heals_losing_noth
         written.append(title)  # acknowledged: the admin answered 302 after saving
 
     write("故障前写入")
+    # (served with debug off: an unknown page is a plain 404, an API error is JSON, neither a debug page)
+    missing = cms.get("central", "/admin/no-such-page/")
+    assert missing.status_code == 404 and "URLconf" not in missing.text and "Traceback" not in missing.text
 
     # PostgreSQL's postmaster killed
     pid = int((data_dir / "postgres" / "postmaster.pid").read_text().split()[0])

@@ -31,6 +31,7 @@ def file_size_limit(limit: int):
         signal.signal(signal.SIGXFSZ, previous)
 
 
+@pytest.mark.faults
 def test_an_upload_that_fails_half_way_leaves_no_file_and_no_row(alpha, settings):
     folder = settings.MEDIA_ROOT / "alpha" / "documents"
     before = set(folder.iterdir()) if folder.exists() else set()

@@ -31,6 +31,7 @@ def answers(server: LiveServer, host: str) -> set:
     return seen
 
 
+@pytest.mark.faults
 def test_archive_delete_and_domain_moves_reach_every_worker_at_once(server):
     first, second = make_site("tmp-route-a"), make_site("tmp-route-b")
     # Given both workers have served both sites (a per-process route cache would now hold them)
