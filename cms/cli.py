@@ -527,7 +527,7 @@ def _upgrade_themes(args) -> int:
     with database(_data_dir(args), exclusive=False):
         setup_django()
         from themes.blueprint import ThemeError, available_themes, get_theme
-        from themes.upgrade import upgrade_sites
+        from sites.theme_upgrades import upgrade_sites
 
         try:
             names = [args.theme] if args.theme else available_themes()

@@ -10,7 +10,7 @@ from django_tenants.middleware.main import TenantMainMiddleware
 from .models import Domain
 from .origins import public_origin
 from .selectors import site_for_host
-from .storage import request_origin
+from cms.media.origin import request_origin
 
 NOT_FOUND_PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>站点不存在</title></head>

@@ -23,6 +23,7 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import schema_context, schema_exists
 
+from cms.text.segmentation import INDEX_FORMAT
 from themes.blueprint import Theme
 
 from .models import Association, SiteTemplate, SpareSchema
@@ -49,8 +50,6 @@ def migration_fingerprint() -> str:
     labels = {config.label for config in apps.get_app_configs() if config.name in tenant_apps}
     names = sorted(f"{app}.{name}" for app, name in loader.disk_migrations if app in labels)
     # A template also holds the search index of its pages: a new way of indexing text means a new template.
-    from cms.search.text import INDEX_FORMAT
-
     names.append(f"search-index-format.{INDEX_FORMAT}")
     return hashlib.sha256("\n".join(names).encode()).hexdigest()[:10]
 

@@ -22,6 +22,7 @@ from wagtail.models import Page, Site
 
 from cms.accounts.services import validate_admin_password
 from themes.blueprint import DEFAULT_THEME_FOR_KIND, ThemeError, get_theme
+from themes.install import install_home_page
 
 from .faults import failpoint
 from .models import SLUG_PATTERN, Association, Domain
@@ -271,7 +272,7 @@ def ensure_central_office(*, domain: str, name: str = "文联网站群管理中�
         )
         if created:
             with schema_context(public):
-                _install_home_page(title=name)
+                install_home_page(title=name)
                 if admin:
                     _create_admin(admin)
         if not central.domains.filter(domain=domain).exists():
@@ -296,33 +297,6 @@ def sync_wagtail_site(*, association: Association) -> None:
         site.site_name = association.name
         site.is_default_site = True
         site.save()
-
-
-def _install_home_page(*, title: str) -> Page:
-    """Replace Wagtail's welcome page with the site's home page and point the Site at it."""
-    from cms.pages.models import HomePage
-
-    root = Page.get_first_root_node()
-    placeholder_pages = list(root.get_children().filter(content_type__model="page", content_type__app_label="wagtailcore"))
-    home = HomePage(title=title, slug="home-new" if placeholder_pages else "home")
-    root.add_child(instance=home)
-    home.save_revision().publish()
-    site = Site.objects.order_by("id").first()
-    if site is None:
-        Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True, site_name=title)
-    else:
-        site.root_page = home
-        site.site_name = title
-        site.save()
-    for page in placeholder_pages:
-        page.delete()
-    if home.slug != "home":
-        home.slug = "home"
-        home.save_revision().publish()
-        # publish() saves a copy made from the revision: reload, or pages added under this
-        # object would inherit its old url_path.
-        home = type(home).objects.get(pk=home.pk)
-    return home
 
 
 def _create_admin(admin: SiteAdmin) -> None:

@@ -1,12 +1,10 @@
 import contextlib
 import os
-from contextvars import ContextVar
 
 from django.conf import settings
 from django_tenants.files.storage import TenantFileSystemStorage
 
-# The scheme and host of the request being served (e.g. "http://zuoxie.localhost:8000").
-request_origin: ContextVar[str | None] = ContextVar("cms_request_origin", default=None)
+from cms.media.origin import request_origin
 
 
 class TenantMediaStorage(TenantFileSystemStorage):

@@ -6,8 +6,14 @@ import io
 
 from django.contrib.auth.models import Group, Permission
 from django.core.files.images import ImageFile
-from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site, Workflow, WorkflowPage, WorkflowTask
-from wagtail.models import GroupApprovalTask
+from PIL import Image as PILImage
+from wagtail.models import (
+    Collection, GroupApprovalTask, GroupCollectionPermission, GroupPagePermission, Page, Site, Workflow, WorkflowPage,
+    WorkflowTask,
+)
+
+from cms.media.models import SiteImage
+from cms.pages.models import HomePage, SectionPage, SiteSettings, StandardPage
 
 from .blueprint import PageSpec, Theme
 
@@ -19,9 +25,7 @@ MEDIA_PERMISSIONS = ["add_image", "choose_image", "change_image", "add_document"
 
 
 def install_theme(theme: Theme, *, site_name: str) -> None:
-    from sites.services import _install_home_page
-
-    home = _install_home_page(title=site_name)
+    home = install_home_page(title=site_name)
     for spec in theme.pages:
         add_page(home, spec)
     groups = _install_groups(theme, home)
@@ -29,9 +33,32 @@ def install_theme(theme: Theme, *, site_name: str) -> None:
     _install_settings(theme, home, site_name=site_name)
 
 
-def add_page(parent: Page, spec: PageSpec) -> Page:
-    from cms.pages.models import SectionPage, StandardPage
+def install_home_page(*, title: str) -> Page:
+    """Replace Wagtail's welcome page with the site's home page and point the Site at it."""
+    root = Page.get_first_root_node()
+    placeholder_pages = list(root.get_children().filter(content_type__model="page", content_type__app_label="wagtailcore"))
+    home = HomePage(title=title, slug="home-new" if placeholder_pages else "home")
+    root.add_child(instance=home)
+    home.save_revision().publish()
+    site = Site.objects.order_by("id").first()
+    if site is None:
+        Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True, site_name=title)
+    else:
+        site.root_page = home
+        site.site_name = title
+        site.save()
+    for page in placeholder_pages:
+        page.delete()
+    if home.slug != "home":
+        home.slug = "home"
+        home.save_revision().publish()
+        # publish() saves a copy made from the revision: reload, or pages added under this
+        # object would inherit its old url_path.
+        home = type(home).objects.get(pk=home.pk)
+    return home
 
+
+def add_page(parent: Page, spec: PageSpec) -> Page:
     if spec.type == "section":
         page = SectionPage(title=spec.title, slug=spec.slug, show_in_menus=spec.in_menu, intro=spec.body,
                            update_cadence_days=spec.cadence_days or 30)
@@ -76,8 +103,6 @@ def _install_workflow(theme: Theme, home: Page, groups: dict[str, Group]) -> Non
 
 
 def _install_settings(theme: Theme, home: Page, *, site_name: str) -> None:
-    from cms.pages.models import SiteSettings
-
     site = Site.objects.get(root_page=home)
     settings = SiteSettings.for_site(site)
     children = {page.slug: page for page in home.get_children()}
@@ -92,10 +117,6 @@ def _install_settings(theme: Theme, home: Page, *, site_name: str) -> None:
 
 def _logo(theme: Theme):
     """A plain square logo in the theme's primary colour, until the site uploads its own."""
-    from PIL import Image as PILImage
-
-    from cms.media.models import SiteImage
-
     colour = (theme.tokens.get("colors") or {}).get("primary", "#333333").lstrip("#")
     rgb = tuple(int(colour[i:i + 2], 16) for i in (0, 2, 4)) if len(colour) == 6 else (51, 51, 51)
     buffer = io.BytesIO()

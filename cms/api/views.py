@@ -21,7 +21,7 @@ from .limits import current_limits, estimate_cost
 from .preload import media_store
 from cms.network.index import current_network_version
 from sites.middleware import database_unreachable, unavailable_response
-from sites.storage import request_origin
+from cms.media.origin import request_origin
 
 
 def _error_response(status: int, message: str) -> HttpResponse:

@@ -2,7 +2,7 @@ from django.db import models
 from wagtail.documents.models import AbstractDocument, Document as WagtailDocument
 from wagtail.images.models import AbstractImage, AbstractRendition, Image as WagtailImage
 
-from sites.storage import request_origin
+from .origin import request_origin
 
 
 class SiteImage(AbstractImage):

@@ -11,16 +11,23 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import prefetch_related_objects
+from django.dispatch import Signal
 from django_tenants.utils import get_public_schema_name, schema_context
 from wagtail.models import Page, PageViewRestriction
 
-from cms.search.text import index_text
+from cms.text.segmentation import index_text
 from sites.models import Association
 
 from .models import IndexEntry
+
+# What the index did, for those who keep copies of it elsewhere (search sends them to Elasticsearch).
+# Sent inside the transaction that wrote the rows. `entries` are every entry wanted for `pages` (not only
+# the changed ones: a body edit changes no entry field but changes a document).
+entries_synced = Signal()  # site, pages, entries, removed_page_ids
+entries_removed = Signal()  # site, page_ids (None: every entry of the site)
+placement_changed = Signal()  # site: its level, region or ancestors changed, and its entries with them
 
 ENTRY_FIELDS = [
     "page_type", "section_id", "section_title", "title", "summary", "art_forms", "tags", "site_kind", "region",
@@ -108,10 +115,7 @@ def pages_removed(page_ids: Iterable[int]) -> None:
     page_ids = list(page_ids)
     if IndexEntry.objects.filter(site=site, page_id__in=page_ids).delete()[0]:
         bump_network_version()
-    if settings.ELASTICSEARCH_URL:
-        from cms.search import elastic
-
-        elastic.schedule_removal(tenant=site.schema_name, page_ids=page_ids)
+    entries_removed.send(sender=IndexEntry, site=site, page_ids=page_ids)
 
 
 def update_site_placement(site: Association) -> None:
@@ -121,12 +125,9 @@ def update_site_placement(site: Association) -> None:
     )
     changed = 0
     for each in Association.objects.filter(pk__in=affected):
-        if settings.ELASTICSEARCH_URL:  # its documents carry the placement too: rewrite them with the rows
-            counts = reindex_site(each)
-            changed += counts.updated
-            continue
         placement = {"site_kind": each.kind, "region": each.region, "ancestor_ids": ancestor_ids(each)}
         changed += IndexEntry.objects.filter(site=each).exclude(**placement).update(**placement)
+        placement_changed.send(sender=IndexEntry, site=each)
     if changed:
         bump_network_version()
 
@@ -134,10 +135,7 @@ def update_site_placement(site: Association) -> None:
 def remove_site(site: Association) -> None:
     if IndexEntry.objects.filter(site=site).delete()[0]:
         bump_network_version()
-    if settings.ELASTICSEARCH_URL:
-        from cms.search import elastic
-
-        elastic.schedule_removal(tenant=site.schema_name, page_ids=None)
+    entries_removed.send(sender=IndexEntry, site=site, page_ids=None)
 
 
 # --- Rebuilding ---
@@ -192,25 +190,13 @@ def _sync(site: Association, *, pages, existing, counts: SiteCounts | None = Non
         IndexEntry.objects.filter(site=site, page_id__in=stale).delete()
     if changed or stale:
         bump_network_version()
-    if settings.ELASTICSEARCH_URL and (wanted or stale):
-        _send_to_elasticsearch(site, specific, wanted, sorted(stale))
+    if wanted or stale:
+        entries_synced.send(sender=IndexEntry, site=site, pages=specific, entries=wanted, removed_page_ids=sorted(stale))
     if counts is not None:
         counts.added = sum(1 for entry in changed if entry.page_id not in current)
         counts.updated = len(changed) - counts.added
         counts.removed = len(stale)
     return wanted
-
-
-def _send_to_elasticsearch(site: Association, pages: list[Page], entries: list[IndexEntry], removed: list[int]) -> None:
-    # Every wanted entry, not only changed ones: a body edit changes no entry field but changes the document.
-    from cms.search import elastic
-
-    by_id = {page.pk: page for page in pages}
-    elastic.schedule_sync(
-        tenant=site.schema_name, entries=entries, removed_page_ids=removed,
-        bodies={entry.page_id: elastic.body_text(by_id[entry.page_id]) for entry in entries},
-        paths={entry.page_id: by_id[entry.page_id].path for entry in entries},
-    )
 
 
 def _fields(entry: IndexEntry) -> dict:

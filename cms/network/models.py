@@ -38,7 +38,7 @@ class IndexEntry(models.Model):
     canonical_url = models.CharField(max_length=500)
     source_site_name = models.CharField(max_length=100, blank=True)  # set on syndicated copies
     # National search: the title and the rest (summary, tags, section) segmented for Chinese
-    # (cms/search/text.py), and the weighted vector PostgreSQL keeps from them.
+    # (cms/text/segmentation.py), and the weighted vector PostgreSQL keeps from them.
     search_title = models.TextField(blank=True)
     search_body = models.TextField(blank=True)
     search_vector = models.GeneratedField(

@@ -1,5 +1,6 @@
 """Thin receivers: publishing, moving and deleting pages keep the national index and copies current."""
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django_tenants.utils import schema_exists
@@ -10,13 +11,15 @@ from cms.pages.models import SiteSettings
 from sites.models import Association, Domain
 from sites.signals import site_provisioned
 
-from . import index, syndication
+from . import index, jobs, syndication
 
 
 @receiver(page_published)
 def page_was_published(sender, instance, **kwargs):
     index.page_published(instance)
-    syndication.source_changed(page=instance, event="published")
+    to_refresh = syndication.source_changed(page=instance, event="published")
+    if to_refresh:
+        transaction.on_commit(lambda: jobs.refresh_copies.enqueue(to_refresh))
 
 
 @receiver(page_unpublished)

@@ -212,8 +212,9 @@ def set_policy(*, site: Association, landing: str, section_id: int | None) -> Sy
 
 # --- Keeping copies true ---
 
-def source_changed(*, page: Page, event: str) -> None:
-    """Called in the source's schema when a page is published, unpublished or deleted."""
+def source_changed(*, page: Page, event: str) -> list[int]:
+    """Called in the source's schema when a page is published, unpublished or deleted. Returns the
+    records whose copies should now be brought up to the republished source (see refresh_copy)."""
     records = Syndication.objects.filter(
         source_site__schema_name=connection.schema_name, source_page_id=page.pk, status__in=Syndication.OPEN_STATUSES,
     )
@@ -221,12 +222,7 @@ def source_changed(*, page: Page, event: str) -> None:
         # Locked: an accept or delivery committing meanwhile is seen (and its copy flagged), not overwritten.
         records = records.select_for_update()
     if event == "published":
-        ids = list(records.exclude(copy_page_id=None).values_list("pk", flat=True))
-        if ids:
-            from .jobs import refresh_copies
-
-            transaction.on_commit(lambda: refresh_copies.enqueue(ids))
-        return
+        return list(records.exclude(copy_page_id=None).values_list("pk", flat=True))
     state = CopyState.SOURCE_UNPUBLISHED if event == "unpublished" else CopyState.SOURCE_DELETED
     reason = "来源稿件已撤稿" if event == "unpublished" else "来源稿件已删除"
     for record in records:
@@ -238,6 +234,7 @@ def source_changed(*, page: Page, event: str) -> None:
             record.copy_state = state
             record.save(update_fields=["copy_state"])
             _record(record, "flagged", "", detail=reason)
+    return []
 
 
 def refresh_copy(*, syndication_id: int) -> Syndication:

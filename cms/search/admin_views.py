@@ -8,7 +8,7 @@ from django_tenants.utils import get_public_schema_name
 
 from .forms import TYPE_NAMES, NetworkSearchForm
 from .selectors import network_search
-from .text import QueryError
+from cms.text.segmentation import QueryError
 
 PAGE_SIZE = 50
 

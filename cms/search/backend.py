@@ -1,7 +1,7 @@
 """Wagtail's search (django-modelsearch's PostgreSQL backend) with Chinese segmentation.
 
 Every site's pages are indexed in its own schema's `wagtailsearch_indexentry`, so per-site search
-is isolated by the schema itself. Text is segmented before `to_tsvector` (cms/search/text.py) and
+is isolated by the schema itself. Text is segmented before `to_tsvector` (cms/text/segmentation.py) and
 queries are built from the same segmentation, for the admin's searches and for the API alike.
 
 Use: WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search.backend", "SEARCH_CONFIG": "simple"}}
@@ -13,7 +13,7 @@ from django.contrib.postgres.search import SearchQuery
 from modelsearch.backends.database.postgres import postgres as stock
 from modelsearch.query import Phrase, PlainText
 
-from .text import SEARCH_CONFIG, index_text, parse_query
+from cms.text.segmentation import SEARCH_CONFIG, index_text, parse_query
 
 
 class SegmentingObjectIndexer(stock.ObjectIndexer):

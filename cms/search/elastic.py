@@ -27,7 +27,7 @@ from cms.network.models import CONTENT_TYPES, IndexEntry
 from sites.models import Association
 
 from .selectors import SITE_TYPES, Hit, Results
-from .text import parse_query
+from cms.text.segmentation import parse_query
 
 log = logging.getLogger(__name__)
 

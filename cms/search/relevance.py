@@ -48,7 +48,7 @@ from cms.network.models import CONTENT_TYPES, IndexEntry
 from cms.pages.taxonomy import ArtForm
 from sites.models import Association
 
-from .text import index_text, normalize
+from cms.text.segmentation import index_text, normalize
 
 BAR_MS = 50.0  # DESIGN.md section 6: national search over 1,000 sites, p95 under 50 ms
 BAR_DOCUMENTS = 100_000

@@ -16,7 +16,7 @@ from cms.network.selectors import feed_entries
 from cms.pages.selectors import public
 from sites.models import Association
 
-from .text import SEARCH_CONFIG, ParsedQuery, normalize, parse_query, snippet
+from cms.text.segmentation import SEARCH_CONFIG, ParsedQuery, normalize, parse_query, snippet
 
 SITE_TYPES = [*CONTENT_TYPES, "standard"]
 TITLE_BOOST = 2.0

@@ -4,7 +4,7 @@ import pytest
 
 from cms.network.models import IndexEntry
 from cms.search import relevance
-from cms.search.text import index_text
+from cms.text.segmentation import index_text
 
 DOCUMENTS, SITES = 600, 8
 

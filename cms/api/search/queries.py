@@ -1,6 +1,6 @@
 """`search`: on a site's host, that site's published pages; on the central office's host, the whole network.
 
-Both segment the query for Chinese (cms/search/text.py), rank, and return highlighted snippets.
+Both segment the query for Chinese (cms/text/segmentation.py), rank, and return highlighted snippets.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from cms.api.preload import preload_media
 from cms.api.network.queries import ItemType, NetworkItem, SiteKind, _id
 from cms.api.pages.queries import ArtFormCode, PageInfo, _decode_cursor, _encode_cursor, _value
 from cms.search import selectors
-from cms.search.text import QueryError
+from cms.text.segmentation import QueryError
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20

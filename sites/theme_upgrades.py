@@ -13,10 +13,13 @@ from typing import Callable
 from django.db import transaction
 from django_tenants.utils import schema_context
 from wagtail.log_actions import LogContext
+from wagtail.models import Page, Site
 
-from sites.models import Association
+from cms.pages.models import SiteSettings
+from themes.blueprint import PageSpec, Theme
+from themes.install import add_page
 
-from .blueprint import PageSpec, Theme
+from .models import Association
 
 
 @dataclass
@@ -32,8 +35,6 @@ class SitePlan:
 
 
 def _existing_paths() -> set[tuple[str, ...]]:
-    from wagtail.models import Page, Site
-
     home = Site.objects.get(is_default_site=True).root_page
     paths = set()
     for url_path in Page.objects.descendant_of(home).values_list("url_path", flat=True):
@@ -66,11 +67,6 @@ def plan_upgrade(site: Association, theme: Theme) -> SitePlan:
 
 def apply_plan(plan: SitePlan, theme: Theme) -> None:
     """Add the new pages (and new top-level menu entries and design tokens) in one transaction."""
-    from wagtail.models import Page, Site
-
-    from cms.pages.models import SiteSettings
-
-    from .install import add_page
 
     site = plan.site
     with LogContext(user=None), transaction.atomic(), schema_context(site.schema_name):

@@ -10,7 +10,7 @@ from cms.pages.models import SiteSettings
 from sites import services
 from sites.models import Association
 from themes import blueprint
-from themes.upgrade import upgrade_sites
+from sites.theme_upgrades import upgrade_sites
 
 V1 = """\
 name: sample

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cms.search.text import QueryError, index_text, parse_query, snippet
+from cms.text.segmentation import QueryError, index_text, parse_query, snippet
 
 
 def test_text_is_indexed_as_characters_then_words():
