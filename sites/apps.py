@@ -7,4 +7,4 @@ class SitesConfig(AppConfig):
     verbose_name = "网站群"
 
     def ready(self):
-        from . import signals, versioning  # noqa: F401 - signal receivers
+        from . import receivers, versioning  # noqa: F401 - signal receivers

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import shutil
 import tarfile
 from pathlib import Path
@@ -25,6 +26,8 @@ from .services import schema_name_for, sync_wagtail_site, validate_new_site
 from .signals import site_provisioned
 
 FORMAT = 1
+
+log = logging.getLogger(__name__)
 
 
 def backup_site(*, association: Association, target: Path) -> Path:
@@ -114,6 +117,7 @@ def restore_site(*, source: Path, slug: str | None = None, domain: str | None = 
         raise
     finally:
         archive.close()
+    log.info("Restored site %s (schema %s) from %s", slug, schema, source)
     return association
 
 

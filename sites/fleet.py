@@ -10,6 +10,7 @@ failure simply finds the schemas still pending: it resumes.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -24,6 +25,8 @@ from django_tenants.utils import get_public_schema_name
 from .models import Association
 
 CHUNK = 200
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -156,6 +159,7 @@ def migrate_fleet(*, progress: Callable[[str], None] = print, stop_on_failure: b
                 call_command("migrate_schemas", tenant=True, schema_name=schema, interactive=False, verbosity=0)
         except Exception as error:  # report which site failed and why; a rerun resumes from here
             report.failed[schema] = f"{type(error).__name__}: {error}"
+            log.error("Migrating %s failed: %s", schema, report.failed[schema])
             progress(f"  [{index}/{len(todo)}] {schema}: FAILED: {report.failed[schema]}")
             if stop_on_failure:
                 break
@@ -163,6 +167,7 @@ def migrate_fleet(*, progress: Callable[[str], None] = print, stop_on_failure: b
         finally:
             connection.set_schema_to_public()
         report.migrated.append(schema)
+        log.info("Migrated %s: %s", schema, ", ".join(f"{app}.{name}" for app, name in sorted(pending[schema])))
         progress(f"  [{index}/{len(todo)}] {schema}: {len(pending[schema])} applied in {time.monotonic() - step:.1f} s")
     report.seconds = time.monotonic() - started
     return report

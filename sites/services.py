@@ -153,10 +153,13 @@ def create_site(*, name: str, short_name: str, slug: str, kind: str, domain: str
     with _slug_lock(slug), LogContext(user=None):
         validate_new_site(name=name, short_name=short_name, slug=slug, kind=kind, parent=parent, domain=domain,
                           admin=admin)
-        return _create_from_template(
+        association = _create_from_template(
             blueprint, name=name, short_name=short_name, slug=slug, kind=kind, domain=domain, parent=parent,
             region=region, admin=admin, populate=populate, progress=progress,
         )
+    log.info("Created site %s (schema %s, theme %s v%s, domain %s)", slug, association.schema_name, blueprint.name,
+             blueprint.version, domain)
+    return association
 
 
 def _create_from_template(blueprint, *, name, short_name, slug, kind, domain, parent, region, admin, populate,
@@ -230,12 +233,14 @@ def archive_site(*, association: Association) -> Association:
         raise ValidationError("The central office cannot be archived.")
     association.archived_at = timezone.now()
     association.save(update_fields=["archived_at"])
+    log.info("Archived site %s", association.slug)
     return association
 
 
 def unarchive_site(*, association: Association) -> Association:
     association.archived_at = None
     association.save(update_fields=["archived_at"])
+    log.info("Unarchived site %s", association.slug)
     return association
 
 
@@ -247,6 +252,8 @@ def delete_site(*, association: Association) -> None:
         raise ValidationError(f"“{association.name}”下还有下级网站，请先处理下级网站。")
     _discard(association)
     shutil.rmtree(Path(django_settings.MEDIA_ROOT) / association.schema_name, ignore_errors=True)
+    log.info("Deleted site %s: schema %s dropped, registry rows and media removed", association.slug,
+             association.schema_name)
 
 
 def _discard(association: Association) -> None:

@@ -1,15 +1,7 @@
-from django.db.models.signals import post_save
-from django.dispatch import Signal, receiver
+"""Signals the registry sends (receivers of others' signals are in sites.receivers)."""
 
-from .models import Domain
+from django.dispatch import Signal
 
-# Sent inside the transaction that made a site, once its schema, domain and content are in place.
+# Sent inside the transaction that made a site, once its schema, domain and content are in place;
+# `restored=True` when it is a site restored from its backup under its own slug.
 site_provisioned = Signal()
-
-
-@receiver(post_save, sender=Domain)
-def keep_wagtail_site_on_primary_domain(sender, instance: Domain, **kwargs):
-    if instance.is_primary:
-        from .services import sync_wagtail_site
-
-        sync_wagtail_site(association=instance.tenant)

@@ -7,7 +7,7 @@ from django.core.checks import Error, register
 from grapple.types.images import ImageObjectType, rendition_allowed
 
 from .errors import ClientError
-from .preload import batching_active, rendition_for
+from cms.media.preload import batching_active, rendition_for
 
 _stock_resolve_rendition = ImageObjectType.resolve_rendition
 

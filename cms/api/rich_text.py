@@ -8,7 +8,7 @@ from wagtail.documents.rich_text import DocumentLinkHandler
 from wagtail.images.rich_text import ImageEmbedHandler
 from wagtail.rich_text.pages import PageLinkHandler
 
-from .preload import preloaded
+from cms.media.preload import preloaded
 
 
 def _get_many(kind, stock_get_many, attrs_list):

@@ -15,10 +15,10 @@ from graphene_django.views import GraphQLView, HttpError
 from graphql import ArgumentNode, ExecutionResult, GraphQLError, OperationType, execute, get_operation_ast, visit
 from graphql.language import Visitor
 
-from .errors import ClientError
+from .errors import CLIENT_ERRORS
 from .execution import cached_response, parsed, remember_response, response_cache_key, validation_errors
 from .limits import current_limits, estimate_cost
-from .preload import media_store
+from cms.media.preload import media_store
 from cms.network.index import current_network_version
 from sites.middleware import database_unreachable, unavailable_response
 from cms.media.origin import request_origin
@@ -166,7 +166,7 @@ class SiteGraphQLView(GraphQLView):
     def format_error(error):
         formatted = GraphQLView.format_error(error)
         original = getattr(error, "original_error", None)
-        if isinstance(error, ClientError) or isinstance(original, ClientError):
+        if isinstance(error, CLIENT_ERRORS) or isinstance(original, CLIENT_ERRORS):
             formatted.setdefault("extensions", {})["code"] = "BAD_REQUEST"
         return formatted
 

@@ -6,7 +6,7 @@ from wagtail import blocks
 from wagtail.contrib.table_block.blocks import TableBlock
 from wagtail.embeds.blocks import EmbedBlock
 
-from cms.api.preload import PreloadingDocumentChooserBlock, PreloadingImageChooserBlock
+from cms.media.preload import PreloadingDocumentChooserBlock, PreloadingImageChooserBlock
 
 
 @register_streamfield_block

@@ -96,15 +96,11 @@ class SitePage(HeadlessPreviewMixin, Page):
 
     @classmethod
     def get_page_from_preview_token(cls, token: str):
-        from cms.api.errors import ClientError
-
-        try:
-            check_preview_token(token)
-        except PreviewTokenError as error:
-            raise ClientError(str(error)) from None
+        """Raises PreviewTokenError (a bad request: the API answers it with a 400) for a token it refuses."""
+        check_preview_token(token)
         preview = PagePreview.objects.filter(token=token).first()
         if preview is None:
-            raise ClientError("The preview token is no longer known; preview again from the admin.")
+            raise PreviewTokenError("The preview token is no longer known; preview again from the admin.")
         return preview.as_page()
 
 

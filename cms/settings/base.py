@@ -281,5 +281,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # Every site created, archived, deleted, restored or migrated leaves a line.
+    "loggers": {"sites": {"level": os.environ.get("SITES_LOG_LEVEL", "INFO")}},
 }
 CMS_BENCHMARK = False  # mounts the stock grapple endpoint at /graphql-stock/ for `cms benchmark graphql`

@@ -185,3 +185,33 @@ def test_a_creation_killed_half_way_leaves_nothing_that_blocks_trying_again(comm
     wrong = subprocess.run(command, env=subprocess_env(), capture_output=True, text=True, timeout=300)
     assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
     assert wrong.stderr.strip().startswith("cms: ") and "已被其他网站使用" in wrong.stderr and len(wrong.stderr.strip().splitlines()) == 1
+
+
+def test_pg_dump_is_checked_against_the_servers_version(db, tmp_path, monkeypatch):
+    import stat
+
+    from sites.provisioning import ProvisioningError, dump_schema
+
+    # By default the wheel's pg_dump, which matches the embedded server, dumps a schema
+    assert 'CREATE TABLE' in dump_schema("alpha")
+    # A pg_dump older than the server (as CMS_PG_DUMP, or first on PATH) is refused with what to do
+    old = tmp_path / "pg_dump"
+    old.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 12.22'\n")
+    old.chmod(old.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("CMS_PG_DUMP", str(old))
+    with pytest.raises(ProvisioningError, match=r"No pg_dump for PostgreSQL \d+: tried .*version 12\). Install pg_dump"):
+        dump_schema("alpha")
+
+
+def test_creating_and_deleting_a_site_leave_a_line_in_the_log(committed, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="sites")
+    site = services.create_site(name="临时日志站", short_name="日志", slug="tmp-logged", kind="provincial",
+                                domain="tmp-logged.localhost", parent=Association.objects.get(slug="alpha"), theme="blank")
+    services.archive_site(association=site)
+    services.delete_site(association=Association.objects.get(pk=site.pk))
+    lines = [record.getMessage() for record in caplog.records if record.name.startswith("sites")]
+    assert any(line.startswith("Created site tmp-logged (schema tmp_logged, theme blank") for line in lines), lines
+    assert "Archived site tmp-logged" in lines
+    assert any(line.startswith("Deleted site tmp-logged: schema tmp_logged dropped") for line in lines), lines

@@ -13,7 +13,7 @@ from grapple.types.interfaces import get_page_interface
 from grapple.types.pages import get_site_filter, get_specific_page
 
 from cms.api.errors import ClientError
-from cms.api.preload import preload_media
+from cms.media.preload import preload_media
 from cms.pages import selectors
 from cms.pages.models import SiteSettings
 from cms.pages.preview import PreviewTokenError, check_preview_token

@@ -11,7 +11,7 @@ from django_tenants.utils import get_public_schema_name
 from grapple.types.interfaces import get_page_interface
 
 from cms.api.errors import ClientError
-from cms.api.preload import preload_media
+from cms.media.preload import preload_media
 from cms.api.network.queries import ItemType, NetworkItem, SiteKind, _id
 from cms.api.pages.queries import ArtFormCode, PageInfo, _decode_cursor, _encode_cursor, _value
 from cms.search import selectors
