@@ -47,6 +47,14 @@ ALLOWED_PARENT_KINDS: dict[str, set[str | None]] = {
 DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 
 
+IP_LITERAL = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+
+
+def _www_twins(domain: str) -> list[str]:
+    """The other spelling of a domain with or without `www.`: routing sends `www.` + a site's domain to it."""
+    return [domain.removeprefix("www.")] if domain.startswith("www.") else [f"www.{domain}"]
+
+
 @dataclass(frozen=True)
 class SiteAdmin:
     username: str
@@ -90,6 +98,10 @@ def validate_new_site(*, name: str, short_name: str, slug: str, kind: str, paren
             add("parent", f"{Kind(kind).label}的上级须为：{wanted}。")
     if not DOMAIN_PATTERN.match(domain or ""):
         add("domain", f"域名“{domain}”无效。")
+    elif IP_LITERAL.match(domain):
+        add("domain", f"“{domain}”是 IP 地址，不是域名：网站须使用域名。")
+    elif Domain.objects.filter(domain__in=_www_twins(domain)).exists():
+        add("domain", f"域名“{domain}”与已有网站的域名只差“www.”，会被当作同一网站，请换一个域名。")
     elif Domain.objects.filter(domain=domain).exists():
         add("domain", f"域名“{domain}”已被其他网站使用。")
     if admin is not None:

@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class User(AbstractUser):
@@ -10,3 +11,8 @@ class User(AbstractUser):
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
+        constraints = [
+            # `Admin` beside `admin` invites impersonation (and login throttling folds case anyway).
+            models.UniqueConstraint(Lower("username"), name="username_unique_ignoring_case",
+                                    violation_error_message="已有同名用户（用户名不区分大小写）。"),
+        ]

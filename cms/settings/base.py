@@ -179,6 +179,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "cms.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "cms.accounts.validators.PasswordShapeValidator"},
 ]
 # The first backend refuses a locked-out (site, username, address) before any password is checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]

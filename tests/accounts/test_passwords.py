@@ -88,7 +88,8 @@ def cms_sites_create(*extra) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("extra, message", [
     ((), "cms: 未设置管理员密码：请用 --admin-password 设置（至少 12 个字符），或用 --no-admin 明确创建没有管理员的网站。"),
-    (("--admin-password", "123"), "cms: 管理员密码不符合要求：这个密码太常见了。密码只包含数字。这个密码太短。它必须包含至少 12 个字符。"),
+    (("--admin-password", "123"), "cms: 管理员密码不符合要求：这个密码太常见了。密码只包含数字。密码除用户名外至少还要有 8 个字符。"
+                                    "这个密码太短。它必须包含至少 12 个字符。"),
 ])
 def test_the_cms_command_refuses_a_missing_or_weak_admin_password_in_one_sentence(django_db_setup, extra, message):
     result = cms_sites_create(*extra)

@@ -36,6 +36,8 @@ def national(db):
         ({"name": "测试全国文联"}, "name", "已被其他网站使用"),
         ({"domain": "alpha.localhost"}, "domain", "已被其他网站使用"),
         ({"domain": "not a domain"}, "domain", "无效"),
+        ({"domain": "WWW.Alpha.localhost"}, "domain", "只差“www.”"),  # routing would treat it as alpha's
+        ({"domain": "127.0.0.1"}, "domain", "是 IP 地址"),
         ({"kind": "galaxy"}, "kind", "级别“galaxy”无效"),
         ({"kind": "municipal"}, "parent", "市级文联的上级须为：省级文联"),
         ({"name": "  "}, "name", "不能为空"),
