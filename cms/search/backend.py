@@ -32,7 +32,9 @@ def _segmented(query, config, *, prefix_last: bool = False) -> SearchQuery | Non
         except ValueError:
             parsed = None
         if parsed is None or not parsed.terms:
-            return SearchQuery("''", search_type="raw", config=config)  # matches nothing
+            # No words (punctuation only): PostgreSQL's empty tsquery, which matches nothing
+            # (an AND/OR with it keeps the other side). `''` would be a tsquery syntax error.
+            return SearchQuery("", search_type="raw", config=config)
         operator = "|" if isinstance(query, PlainText) and query.operator == "or" else "&"
         return SearchQuery(parsed.tsquery(operator, prefix_last=prefix_last), search_type="raw", config=config)
     return None

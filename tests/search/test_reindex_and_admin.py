@@ -1,11 +1,13 @@
 """Rebuilding the search indexes, and Chinese search in each site's Wagtail admin."""
 
+import pytest
 from django_tenants.utils import schema_context
 from wagtail.search.models import IndexEntry as SearchEntry
 
 from cms.search.services import reindex_all
 from tests.api.conftest import graphql_data
 from tests.conftest import ADMIN_PASSWORD, HOSTS, add_article
+from tests.factories import make_document, make_image
 
 QUERY = 'query($q: String!) { search(query: $q) { items { title } } }'
 
@@ -60,3 +62,27 @@ def test_the_admin_finds_latin_and_number_prefixes_as_you_type(client, alpha):
     for typed in ("poe", "202", "Poetry fest"):
         html = client.get("/admin/pages/search/", {"q": typed}, HTTP_HOST=HOSTS["alpha"]).content.decode()
         assert "Poetry festival 2026 开幕" in html, typed
+
+
+@pytest.mark.parametrize("path,q", [
+    ("/admin/pages/search/", "，"), ("/admin/pages/search/", "!!!"), ("/admin/images/", "，"),
+    ("/admin/documents/", "!!!"), ("/admin/pages/search/", "，。、"),
+])
+def test_punctuation_only_admin_searches_find_nothing_without_an_error(client, alpha, path, q):
+    # Given a site with a page, an image and a document an empty query could wrongly match
+    add_article(alpha, "书法展开幕", summary="书法。")
+    make_image(alpha, "书法展海报")
+    make_document(alpha, "书法展通知")
+    client.post("/admin/login/", {"username": "admin", "password": ADMIN_PASSWORD}, HTTP_HOST=HOSTS["alpha"])
+    # When an editor searches for punctuation only
+    response = client.get(path, {"q": q}, HTTP_HOST=HOSTS["alpha"])
+    # Then the listing answers with no results (not a tsquery syntax error)
+    assert response.status_code == 200
+    assert "书法展" not in response.content.decode()
+
+
+def test_punctuation_next_to_words_still_finds_the_words_in_the_admin(client, alpha):
+    add_article(alpha, "书法展开幕", summary="书法。")
+    client.post("/admin/login/", {"username": "admin", "password": ADMIN_PASSWORD}, HTTP_HOST=HOSTS["alpha"])
+    html = client.get("/admin/pages/search/", {"q": "书法，"}, HTTP_HOST=HOSTS["alpha"]).content.decode()
+    assert "书法展开幕" in html

@@ -165,6 +165,18 @@ def test_punctuation_sql_and_tsquery_operators_are_harmless(client, corpus, quer
         assert Page.objects.filter(title="诗歌朗诵会举行").exists()
 
 
+@pytest.mark.parametrize("query", ["，", "!!!", "，。、", "''"])
+def test_grapple_pages_search_for_punctuation_only_finds_nothing(client, corpus, query):
+    # Given a site with pages (the corpus); when grapple's `pages` is searched for punctuation only
+    response = post_graphql(client, "query($q: String) { pages(searchQuery: $q) { title } }", variables={"q": query})
+    # Then the answer is an empty list, not a tsquery syntax error
+    assert response.status_code == 200, response.content
+    assert response.json() == {"data": {"pages": []}}
+    # (while a word with punctuation around it still finds its pages)
+    found = graphql_data(client, 'query { pages(searchQuery: "，诗歌！") { title } }')["pages"]
+    assert "诗歌朗诵会举行" in [page["title"] for page in found]
+
+
 def test_network_filters_are_refused_on_a_site_host(client, corpus):
     assert "central office" in graphql_errors(client, SEARCH, variables={"q": "诗歌", "region": "浙江"})[0]
 
