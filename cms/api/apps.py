@@ -10,5 +10,8 @@ class ApiConfig(AppConfig):
         from . import versioning  # noqa: F401 - signal receivers that move the content version
         from . import images  # noqa: F401 - clear errors for rendition filters, before grapple builds its schema
         from .blocks import register_block_types
+        from .pages.lists import patch_positive_int
+
+        patch_positive_int()  # before grapple builds its schema: huge offsets get a clear refusal
 
         register_block_types()
