@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.api.conftest import graphql_data, graphql_errors, post_graphql
+from tests.api.conftest import graphql_data, graphql_errors
 from tests.conftest import HOSTS
 
 

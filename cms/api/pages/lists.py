@@ -11,17 +11,19 @@ from __future__ import annotations
 from graphql import (
     DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLError,
     GraphQLSchema,
+    InlineFragmentNode,
     IntValueNode,
-    TypeInfo,
-    TypeInfoVisitor,
-    Visitor,
+    OperationDefinitionNode,
+    OperationType,
     get_named_type,
     is_abstract_type,
-    visit,
 )
 from graphql.execution.values import get_argument_values
+from graphql.utilities.type_info import get_field_def
 from graphql.pyutils import Undefined
 from grapple.types.structures import PositiveInt
 
@@ -29,6 +31,7 @@ from cms.api.errors import ClientError
 
 MAX_OFFSET = 10_000
 MAX_LIMIT = 100
+LIST_ARGUMENTS = ("order", "offset", "limit")
 
 PAGE_ORDER_FIELDS = ("id", "title", "first_published_at", "last_published_at", "latest_revision_created_at")
 MEDIA_ORDER_FIELDS = ("id", "title", "created_at")
@@ -80,31 +83,44 @@ def check_arguments(*, field_name: str, arguments: dict, allowed_order: tuple[st
             )
 
 
-class _ListArgumentChecker(Visitor):
-    def __init__(self, schema: GraphQLSchema, type_info: TypeInfo, variable_values: dict):
-        super().__init__()
-        self.schema, self.type_info, self.variable_values = schema, type_info, variable_values
-
-    def enter_field(self, node: FieldNode, *args):
-        field_def = self.type_info.get_field_def()
-        if field_def is None or not node.arguments or not _is_grapple_list(field_def):
-            return
-        try:
-            arguments = get_argument_values(field_def, node, self.variable_values)
-        except GraphQLError:  # a missing or invalid variable: execution reports it
-            return
-        check_arguments(
-            field_name=node.name.value, arguments=arguments,
-            allowed_order=order_fields(self.schema, field_def.type),
-        )
-
-
 def check_list_arguments(*, schema: GraphQLSchema, document: DocumentNode, variable_values: dict) -> None:
-    """Checks every grapple list of the document (fragments included), with the request's variables.
+    """Checks every grapple list of the document's operations and fragments, with the request's variables.
 
-    Raises ClientError for the first argument out of bounds; runs in one walk of the document."""
-    type_info = TypeInfo(schema)
-    visit(document, TypeInfoVisitor(type_info, _ListArgumentChecker(schema, type_info, variable_values)))
+    Raises ClientError for the first argument out of bounds. Each fragment is walked once."""
+    walked: set[str] = set()
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+
+    def walk(selection_set, parent_type):
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                field_def = get_field_def(schema, parent_type, selection) if parent_type is not None else None
+                if field_def is None:
+                    continue
+                if selection.arguments and _is_grapple_list(field_def):
+                    try:
+                        arguments = get_argument_values(field_def, selection, variable_values)
+                    except GraphQLError:  # a missing or invalid variable: execution reports it
+                        arguments = {}
+                    check_arguments(field_name=selection.name.value, arguments=arguments,
+                                    allowed_order=order_fields(schema, field_def.type))
+                if selection.selection_set:
+                    walk(selection.selection_set, get_named_type(field_def.type))
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                walk(selection.selection_set, schema.get_type(condition.name.value) if condition else parent_type)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name not in walked and name in fragments:
+                    walked.add(name)
+                    walk(fragments[name].selection_set, schema.get_type(fragments[name].type_condition.name.value))
+
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            root = {
+                OperationType.QUERY: schema.query_type, OperationType.MUTATION: schema.mutation_type,
+                OperationType.SUBSCRIPTION: schema.subscription_type,
+            }[definition.operation]
+            walk(definition.selection_set, root)
 
 
 def _non_negative_integer(value):
