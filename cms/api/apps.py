@@ -9,5 +9,8 @@ class ApiConfig(AppConfig):
     def ready(self):
         from . import images  # noqa: F401 - clear errors for rendition filters, before grapple builds its schema
         from .blocks import register_block_types
+        from .pages.lists import patch_positive_int
+
+        patch_positive_int()  # before grapple builds its schema: huge offsets get a clear refusal
 
         register_block_types()

@@ -1,14 +1,20 @@
-"""Parsing and validating a query once, not on every request; caching whole answers per content version."""
+"""Parsing and validating a query once, not on every request; caching whole answers per content version;
+a time limit on executing one.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
+from contextlib import contextmanager
 from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
-from graphql import GraphQLError, parse, specified_rules, validate
+from django.db import DEFAULT_DB_ALIAS, connections
+from graphql import ExecutionContext, GraphQLError, parse, specified_rules, validate
 
 from .limits import validation_rules
 
@@ -42,3 +48,81 @@ def cached_response(key: str) -> str | None:
 
 def remember_response(key: str, result: str) -> None:
     cache.set(key, result, settings.CMS_GRAPHQL_RESPONSE_CACHE_SECONDS)
+
+
+class TimeLimitExceeded(GraphQLError):
+    """The request ran past CMS_GRAPHQL_LIMITS["MAX_SECONDS"]: answered with HTTP 503."""
+
+    def __init__(self, seconds: float):
+        super().__init__(
+            f"The query ran past the time limit of {seconds:g} seconds and was stopped; ask for fewer items or fields.",
+            extensions={"code": "TIME_LIMIT"},
+        )
+
+
+class Deadline:
+    """The moment a request's work must end, set when the request arrives."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.ends_at = time.monotonic() + seconds
+        self.passed = False  # set once work was stopped for it
+
+    def remaining(self) -> float:
+        return self.ends_at - time.monotonic()
+
+    def check(self) -> None:
+        if self.passed or time.monotonic() >= self.ends_at:
+            self.passed = True
+            raise TimeLimitExceeded(self.seconds)
+
+
+class DeadlineExecutionContext(ExecutionContext):
+    """graphql-core's execution, checking the request's deadline (``context_value.cms_graphql_deadline``)
+    before resolving each field. Once passed, every field still to resolve fails at once, so execution
+    ends quickly; the view answers with the one time-limit error."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.deadline: Deadline | None = getattr(self.context_value, "cms_graphql_deadline", None)
+
+    def execute_field(self, parent_type, source, field_nodes, path):
+        if self.deadline is not None:
+            self.deadline.check()
+        return super().execute_field(parent_type, source, field_nodes, path)
+
+
+@contextmanager
+def statements_cancelled_at(deadline: Deadline, using: str = DEFAULT_DB_ALIAS):
+    """Cancels the SQL statement running on this thread's connection when the deadline passes.
+
+    A field is checked before it is resolved; a slow statement inside one resolver is stopped here,
+    by PostgreSQL's cancel request from a timer thread. Nothing is sent to the database unless the
+    deadline passes (a `SET statement_timeout` and its reset would cost two statements a request).
+    A cancel that arrives between statements is ignored by PostgreSQL; the lock makes sure none is
+    sent once the block has ended.
+    """
+    wrapper = connections[using]  # this thread's connection; the timer thread only reads it
+    lock, armed = threading.Lock(), [True]
+
+    def cancel():
+        with lock:
+            if not armed[0]:
+                return
+            deadline.passed = True
+            raw = wrapper.connection
+            if raw is not None and not raw.closed:
+                try:
+                    raw.cancel_safe(timeout=2)
+                except Exception:  # a failed cancel leaves the per-field check to stop the work
+                    pass
+
+    timer = threading.Timer(max(deadline.remaining(), 0), cancel)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with lock:
+            armed[0] = False
+        timer.cancel()

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import re
+from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.decorators import method_decorator
@@ -13,19 +19,80 @@ from django.views.decorators.csrf import csrf_exempt
 from django_tenants.utils import get_public_schema_name
 from graphene_django.views import GraphQLView, HttpError
 from graphql import ArgumentNode, ExecutionResult, GraphQLError, OperationType, execute, get_operation_ast, visit
+from graphql.execution.values import get_variable_values
 from graphql.language import Visitor
 
-from .errors import CLIENT_ERRORS
-from .execution import cached_response, parsed, remember_response, response_cache_key, validation_errors
-from .limits import current_limits, estimate_cost
+from .errors import CLIENT_ERRORS, ClientError
+from .execution import (
+    Deadline,
+    DeadlineExecutionContext,
+    TimeLimitExceeded,
+    cached_response,
+    parsed,
+    remember_response,
+    response_cache_key,
+    statements_cancelled_at,
+    validation_errors,
+)
+from .limits import COUNT_CAP, current_limits, estimate_cost
+from .pages.lists import LIST_ARGUMENTS, check_list_arguments
 from cms.media.preload import media_store
 from cms.network.index import current_network_version
 from sites.middleware import database_unreachable, unavailable_response
 from cms.media.origin import request_origin
 
 
+logger = logging.getLogger(__name__)
+
+
 def _error_response(status: int, message: str) -> HttpResponse:
     return HttpResponse(json.dumps({"errors": [{"message": message}]}), status=status, content_type="application/json")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_VARIABLES_NESTING = 32
+
+
+def undecodable_part(request) -> str | None:
+    """The part of the request (body or query string) that is not valid UTF-8, if any."""
+    if request.content_type in ("application/json", "application/graphql"):
+        try:
+            request.body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return f"the body (byte 0x{request.body[error.start]:02x} at position {error.start})"
+    query_string = request.META.get("QUERY_STRING", "")
+    try:
+        unquote_to_bytes(query_string.encode("iso-8859-1", "replace")).decode("utf-8")
+    except UnicodeDecodeError:
+        return "the query string"
+    return None
+
+
+# Resolver errors caused by a value the client sent, answered with a 400 and a plain message.
+BAD_VALUE_ERRORS = (ValueError, TypeError, DataError, DjangoValidationError)
+
+
+def text_problem(query, variables, operation_name) -> str | None:
+    """Why the query, operation name or variables cannot be text (lone surrogates, too deep), if they cannot."""
+    for name, value in (("query", query), ("operationName", operation_name)):
+        if isinstance(value, str) and _SURROGATE.search(value):
+            return f"`{name}` contains a lone surrogate (\\ud800-\\udfff), which is not text."
+    stack = [(variables, 0)]
+    while stack:  # iterative: a deeply nested value must not exhaust Python's stack
+        value, depth = stack.pop()
+        if depth > MAX_VARIABLES_NESTING:
+            return f"`variables` nest more than {MAX_VARIABLES_NESTING} levels deep."
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                return "`variables` contain a lone surrogate (\\ud800-\\udfff), which is not text."
+            if "\x00" in value:
+                return "`variables` contain a NUL character (\\u0000), which text fields cannot hold."
+        elif isinstance(value, dict):
+            stack.extend((key, depth + 1) for key in value)
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+    return None
 
 
 class _TokenArgumentFinder(Visitor):
@@ -66,14 +133,31 @@ class SiteGraphQLView(GraphQLView):
             response = _error_response(405, "GraphQL is served over GET and POST only.")
             response["Allow"] = "GET, POST"
             return response
-        if request.content_type == "application/json" and request.body.lstrip()[:1] == b"[":
-            return _error_response(400, "Batched queries are not accepted; send one query per request.")
+        limits = current_limits()
+        request.cms_graphql_deadline = Deadline(limits.max_seconds)
         try:
+            bad_part = undecodable_part(request)
+            if bad_part:
+                return _error_response(400, f"The request is not valid UTF-8: {bad_part}.")
+            if request.content_type == "application/json" and request.body.lstrip()[:1] == b"[":
+                return _error_response(400, "Batched queries are not accepted; send one query per request.")
             data = self.parse_body(request)
             query, variables, operation_name, _ = self.get_graphql_params(request, data)
         except HttpError as error:
             return _error_response(error.response.status_code, error.message or error.response.content.decode())
-        limits = current_limits()
+        except RequestDataTooBig:
+            return _error_response(413, f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
+        except SuspiciousOperation as error:
+            return _error_response(400, f"The request was refused: {error}")
+        except RecursionError:
+            return _error_response(400, "The request's JSON nests too deeply.")
+        if not isinstance(query, (str, type(None))) or not isinstance(operation_name, (str, type(None))):
+            return _error_response(400, "`query` and `operationName` must be strings.")
+        if not isinstance(variables, (dict, type(None))):
+            return _error_response(400, "`variables` must be a JSON object.")
+        problem = text_problem(query, variables, operation_name)
+        if problem:
+            return _error_response(400, problem)
         if query and len(query) > limits.max_query_chars:
             return _error_response(
                 400, f"Query is {len(query)} characters; the maximum query size is {limits.max_query_chars}."
@@ -136,18 +220,36 @@ class SiteGraphQLView(GraphQLView):
         errors = validation_errors(schema, query, request.cms_allow_introspection)
         if errors:
             return ExecutionResult(errors=list(errors))
-        limit, cost = current_limits().max_cost, estimate_cost(document, operation_name, variables)
-        if cost > limit:
-            return ExecutionResult(errors=[GraphQLError(f"Query cost {cost} exceeds the maximum cost of {limit}.")])
+        # Variables as execution will see them (defaults applied); invalid ones are left to execution to report.
+        coerced = get_variable_values(schema, operation.variable_definitions, variables or {}) if operation else {}
+        if isinstance(coerced, dict):
+            limit, cost = current_limits().max_cost, estimate_cost(schema, document, operation, coerced)
+            if cost > limit:
+                shown = f"over {COUNT_CAP}" if cost >= COUNT_CAP else str(cost)
+                return ExecutionResult(errors=[GraphQLError(f"Query cost {shown} exceeds the maximum cost of {limit}.")])
+            try:
+                if any(name in query for name in LIST_ARGUMENTS):  # textual: may say yes too often, never too rarely
+                    check_list_arguments(schema=schema, document=document, variable_values=coerced)
+            except ClientError as error:
+                return ExecutionResult(errors=[error])
+        deadline = request.cms_graphql_deadline
         try:
-            result = execute(
-                schema, document, root_value=self.get_root_value(request), context_value=self.get_context(request),
-                variable_values=variables, operation_name=operation_name, middleware=self.get_middleware(request),
-            )
+            with statements_cancelled_at(deadline):
+                result = execute(
+                    schema, document, root_value=self.get_root_value(request), context_value=self.get_context(request),
+                    variable_values=variables, operation_name=operation_name, middleware=self.get_middleware(request),
+                    execution_context_class=DeadlineExecutionContext,
+                )
         except Exception as error:  # as graphene-django: an execution failure is reported, not raised
             if database_unreachable(error):
                 raise
-            return ExecutionResult(errors=[error])
+            result = ExecutionResult(errors=[error])
+        if deadline.passed:
+            logger.warning(
+                "GraphQL request stopped at the time limit of %gs: query sha256 %s, %d characters, host %s",
+                deadline.seconds, hashlib.sha256(query.encode()).hexdigest()[:16], len(query), request.get_host(),
+            )
+            return ExecutionResult(errors=[TimeLimitExceeded(deadline.seconds)])
         lost = next((e.original_error for e in result.errors or ()
                      if e.original_error is not None and database_unreachable(e.original_error)), None)
         if lost is not None:
@@ -156,9 +258,12 @@ class SiteGraphQLView(GraphQLView):
 
     def get_response(self, request, data, show_graphiql=False):
         result, status = super().get_response(request, data, show_graphiql)
-        if status == 200 and result and '"errors"' in result:
+        if result and '"errors"' in result:
             errors = json.loads(result).get("errors") or []
-            if errors and all((e.get("extensions") or {}).get("code") == "BAD_REQUEST" for e in errors):
+            codes = [(e.get("extensions") or {}).get("code") for e in errors]
+            if "TIME_LIMIT" in codes:
+                status = 503
+            elif status == 200 and errors and all(code == "BAD_REQUEST" for code in codes):
                 status = 400
         return result, status
 
@@ -168,6 +273,17 @@ class SiteGraphQLView(GraphQLView):
         original = getattr(error, "original_error", None)
         if isinstance(error, CLIENT_ERRORS) or isinstance(original, CLIENT_ERRORS):
             formatted.setdefault("extensions", {})["code"] = "BAD_REQUEST"
+        elif original is not None and not isinstance(original, GraphQLError):
+            # A resolver failed, on a value the client sent (a NUL character, an id that is not a number) or
+            # on a mistake of ours: its text names database and Python internals, so it is logged, not shown.
+            where = ".".join(str(part) for part in formatted.get("path") or []) or "the query"
+            logger.warning("GraphQL resolver failed at %s: %r", where, original)
+            if isinstance(original, BAD_VALUE_ERRORS):
+                formatted["message"] = f"A value given for {where} was not accepted (wrong type, or characters such as NUL)."
+                formatted.setdefault("extensions", {})["code"] = "BAD_REQUEST"
+            else:
+                formatted["message"] = f"Resolving {where} failed; the error has been logged."
+                formatted.setdefault("extensions", {})["code"] = "INTERNAL_SERVER_ERROR"
         return formatted
 
     @staticmethod

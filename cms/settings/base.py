@@ -264,8 +264,10 @@ CMS_GRAPHQL_LIMITS = {
     "MAX_QUERY_CHARS": int(os.environ.get("GRAPHQL_MAX_QUERY_CHARS", 10_000)),
     "MAX_DEPTH": int(os.environ.get("GRAPHQL_MAX_DEPTH", 8)),
     "MAX_ALIASES": int(os.environ.get("GRAPHQL_MAX_ALIASES", 15)),
+    # Cost: the fields an answer can hold, each list counted at its `first`/`limit` (cms/api/limits.py).
     "MAX_COST": int(os.environ.get("GRAPHQL_MAX_COST", 5_000)),
-    "DEFAULT_LIST_SIZE": 10,
+    # Wall time of one request; past it the answer is an error (HTTP 503), well inside gunicorn's 30 s.
+    "MAX_SECONDS": float(os.environ.get("GRAPHQL_MAX_SECONDS", 10)),
 }
 CMS_GRAPHQL_INTROSPECTION = False  # staff users may always introspect; dev settings allow everyone
 CMS_GRAPHQL_CACHE_SECONDS = int(os.environ.get("GRAPHQL_CACHE_SECONDS", 60))  # max-age of GET answers

@@ -21,6 +21,7 @@ from cms.pages.taxonomy import ArtForm
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
+MAX_OFFSET = 10_000  # as grapple's `offset` (cms/api/pages/lists.py); deeper pages are for filters
 
 ContentKind = graphene.Enum(
     "ContentKind",
@@ -153,6 +154,8 @@ class PagesQuery:
         if date_from and date_to and date_from > date_to:
             raise ClientError("`dateFrom` is after `dateTo`.")
         offset = _decode_cursor(after)
+        if offset > MAX_OFFSET:
+            raise ClientError(f"`after` cursor goes {offset} items deep; contentPages goes 0 to {MAX_OFFSET} deep.")
         try:
             section_id = int(section) if section is not None else None
         except ValueError:
@@ -166,7 +169,7 @@ class PagesQuery:
             raise ClientError(f"No published section with id {section}.") from None
         # One extra row tells whether there is a next page without counting.
         window = list(queryset[offset:offset + first + 1])
-        items, has_next = window[:first], len(window) > first
+        items, has_next = window[:first], len(window) > first and offset + first <= MAX_OFFSET
         preload_media(items)
         return {
             "items": items,
