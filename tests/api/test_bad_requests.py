@@ -138,3 +138,22 @@ def test_allowed_orders_still_order(client, alpha):
     add_article(alpha, "乙文章"), add_article(alpha, "甲文章")
     query = '{ pages(contentType: "pages.ArticlePage", order: "-first_published_at, title") { title } }'
     assert [page["title"] for page in graphql_data(client, query)["pages"]] == ["甲文章", "乙文章"]
+
+
+# Values that reach a resolver and fail there (found by an attack over real HTTP)
+
+def test_a_nul_character_in_variables_is_refused_before_it_reaches_the_database(client, db):
+    response = client.post("/graphql/", json.dumps({"query": "query($s: String) { page(slug: $s) { id } }",
+                                                    "variables": {"s": "a\u0000b"}}),
+                           content_type="application/json", HTTP_HOST=HOSTS["alpha"])
+    assert error_messages(response) == ["`variables` contain a NUL character (\\u0000), which text fields cannot hold."]
+
+
+@pytest.mark.parametrize("query", ['{ page(slug: "a\\u0000b") { id } }', '{ page(id: "abc") { id } }',
+                                   '{ contentPages(tag: "a\\u0000b") { items { id } } }'])
+def test_a_value_a_resolver_cannot_use_is_a_400_naming_the_field_not_the_database(client, db, query):
+    response = client.post("/graphql/", json.dumps({"query": query}), content_type="application/json",
+                           HTTP_HOST=HOSTS["alpha"])
+    messages = error_messages(response)
+    assert len(messages) == 1 and messages[0].startswith("A value given for ") and "was not accepted" in messages[0]
+    assert "PostgreSQL" not in messages[0] and "Field 'id'" not in messages[0]
