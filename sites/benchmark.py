@@ -30,7 +30,9 @@ def _timed(action) -> float:
     return time.perf_counter() - started
 
 
-def run(*, total: int, samples: int, stock_samples: int, progress: Callable[[str], None] = print) -> str:
+def run(*, total: int, samples: int, stock_samples: int, progress: Callable[[str], None] = print,
+        figures: dict | None = None) -> str:
+    """The report as text; `figures`, if given, is filled with the key figures (for `cms benchmark --json`)."""
     national = create_site(name="基准全国文联", short_name="基准", slug="bench-root", kind="national_federation",
                            domain="bench-root.localhost", theme="national_association", progress=progress)
     made = 0
@@ -86,6 +88,16 @@ def run(*, total: int, samples: int, stock_samples: int, progress: Callable[[str
             cursor.execute(f'DELETE FROM "{schema}".django_migrations WHERE app = %s', ["api"])
             cursor.execute(f'DROP TABLE "{schema}".api_contentversion')
     report = migrate_fleet(progress=lambda line: None, stop_on_failure=False)
+    if figures is not None:
+        at, pool, replay, stock_migrations, stock_clone = rows[-1]
+        figures.update(
+            template_seconds=template_seconds, sites_present=at, ours_spare_ready_s=pool, ours_replayed_s=replay,
+            stock_migrations_s=stock_migrations, stock_clone_s=stock_clone, noop_fleet_check_s=check_seconds,
+            noop_fleet_sites=sites, stock_noop_check_s_per_site=stock_check, new_migration_s=report.seconds,
+            new_migration_sites=len(report.migrated), new_migration_failed=len(report.failed),
+            rows=[dict(zip(("sites_present", "ours_spare_ready_s", "ours_replayed_s", "stock_migrations_s",
+                            "stock_clone_s"), row)) for row in rows],
+        )
     lines = [
         "Provisioning benchmark: a complete site (schema, registry entry, domain, Wagtail site, theme content, media)",
         f"Template build (once per theme version): {template_seconds:.1f} s",
