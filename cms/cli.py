@@ -14,6 +14,8 @@
     cms benchmark graphql    our GraphQL endpoint against stock wagtail-grapple, side by side
     cms benchmark network    the national feeds over a national index of 1,000 sites, p50/p95 over HTTP
     cms benchmark search     Chinese search: P@10, R@10, nDCG@10 and p50/p95 against plain PostgreSQL, 100,000 documents
+    cms loadtest             the real server under a mixed load across N sites (source checkout only)
+    cms bench                every benchmark in one run, one summary table (source checkout only)
 """
 
 from __future__ import annotations
@@ -183,7 +185,26 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--concurrency", type=int, default=4, help="concurrent client connections (default 4)")
     bench.add_argument("--requests", type=int, default=50, help="sequential requests for latency (default 50)")
     bench.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    bench.add_argument("--json", metavar="PATH", help="also write the key figures to this JSON file")
     bench.set_defaults(handler=cmd_benchmark)
+
+    load = sub.add_parser("loadtest", help="the real server under a mixed load across N sites, on a throwaway database")
+    load.add_argument("--sites", type=int, default=20, help="sites to build and spread the load over (default 20)")
+    load.add_argument("--articles", type=int, default=5, help="published articles with images a site (default 5)")
+    load.add_argument("--connections", type=int, default=32, help="concurrent client connections (default 32)")
+    load.add_argument("--seconds", type=float, default=30, help="seconds of load (default 30)")
+    load.add_argument("--requests", type=int, default=None, help="a cap on the total requests (default: none)")
+    load.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    load.add_argument("--mix", default="pages=6,feed=2,search=2,publish=0.2",
+                      help="weights of pages, feed, search, publish (default pages=6,feed=2,search=2,publish=0.2)")
+    load.add_argument("--json", metavar="PATH", help="also write the key figures to this JSON file")
+    load.set_defaults(handler=cmd_loadtest)
+
+    suite = sub.add_parser("bench", help="every benchmark (graphql, provisioning, network, search, loadtest), one table")
+    suite.add_argument("--size", choices=["smoke", "full"], required=True,
+                       help="smoke: tiny, seconds each (a CI smoke run); full: each benchmark's defaults (an hour or more)")
+    suite.add_argument("--only", help="comma-separated subset of graphql,provisioning,network,search,loadtest")
+    suite.set_defaults(handler=cmd_bench)
     return parser
 
 
@@ -571,10 +592,12 @@ def cmd_benchmark(args) -> int:
             from sites.fleet import migrate_fleet
 
             migrate_fleet(progress=lambda line: None)
+            figures = {}
             report = provisioning.run(total=args.sites, samples=args.samples, stock_samples=args.stock_samples,
-                                      progress=_say)
+                                      progress=_say, figures=figures)
             print()
             print(report, flush=True)
+            _write_json(args, {"target": "provisioning", **figures})
             return 0
         if args.target == "network":
             from cms.network import benchmark as network_benchmark
@@ -597,6 +620,14 @@ def cmd_benchmark(args) -> int:
             print(network_benchmark.report(rows, network, sites=args.sites, items_per_site=args.items,
                                            workers=args.workers, requests=args.requests, in_process=in_process),
                   flush=True)
+            _write_json(args, {
+                "target": "network", "sites": args.sites, "items_per_site": args.items,
+                "executed_p95_ms": max(row.executed.p95_ms for row in rows),
+                "cached_p95_ms": max(row.cached.p95_ms for row in rows),
+                "rows": [{"label": row.label, "items": row.items, "sql": row.executed.queries,
+                          "executed_p50_ms": row.executed.p50_ms, "executed_p95_ms": row.executed.p95_ms,
+                          "cached_p50_ms": row.cached.p50_ms, "cached_p95_ms": row.cached.p95_ms} for row in rows],
+            })
             return 0
         if args.target == "search":
             from cms.search import relevance
@@ -619,6 +650,14 @@ def cmd_benchmark(args) -> int:
             http = relevance.measure_http(base_url=f"http://127.0.0.1:{port}/graphql/", corpus=corpus, progress=_say)
             print()
             print(relevance.report(corpus, evaluations, latency, http=http, workers=args.workers), flush=True)
+            means = {name: evaluation.mean() for name, evaluation in evaluations.items()}
+            _write_json(args, {
+                "target": "search", "documents": corpus.documents, "sites": corpus.sites,
+                **{f"{name}_{metric}": getattr(mean, metric) for name, mean in means.items()
+                   for metric in ("precision", "recall", "ndcg")},
+                **{f"{name}_p{p}_ms": getattr(lat, f"p{p}_ms") for name, lat in latency.items() for p in (50, 95)},
+                "http_p50_ms": http.p50_ms, "http_p95_ms": http.p95_ms,
+            })
             return 0
         from cms.api import benchmark
         from cms.api.examples import STOCK_PAGE_QUERY, TYPICAL_PAGE_QUERY
@@ -642,6 +681,10 @@ def cmd_benchmark(args) -> int:
         print()
         print(benchmark.report([cached, executed], stock, articles=args.articles, workers=args.workers,
                                concurrency=args.concurrency, seconds=args.seconds), flush=True)
+        _write_json(args, {"target": "graphql", "articles": args.articles, **{
+            key: {"queries": r.queries, "items": r.items, "median_ms": r.median_ms, "p95_ms": r.p95_ms,
+                  "throughput": r.throughput}
+            for key, r in (("cached", cached), ("executed", executed), ("stock", stock))}})
         return 0
     finally:
         if web is not None:
@@ -653,12 +696,109 @@ def cmd_benchmark(args) -> int:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _start_benchmark_server(*, workers: int) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
+def _write_json(args, figures: dict) -> None:
+    """`--json PATH`: the key figures of the report just printed, for `cms bench`."""
+    import json
+
+    if getattr(args, "json", None):
+        Path(args.json).write_text(json.dumps(figures, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _benchmarks_package(command: str):
+    """The top-level `benchmarks` package of the source checkout (it is not installed with the product)."""
+    import importlib
+
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "benchmarks" / "__init__.py").is_file() and str(checkout) not in sys.path:
+        sys.path.append(str(checkout))
+    try:
+        return importlib.import_module("benchmarks")
+    except ImportError:
+        raise CmsError(f"cms {command} needs the benchmarks/ folder of a source checkout.") from None
+
+
+def cmd_loadtest(args) -> int:
+    import shutil
+    import tempfile
+
+    from django.core.management.utils import get_random_secret_key
+
+    _benchmarks_package("loadtest")
+    from benchmarks import loadtest
+
+    try:
+        mix = loadtest.parse_mix(args.mix)
+    except ValueError as error:
+        raise CmsError(str(error)) from None
+    for name in ("sites", "connections", "workers"):
+        if getattr(args, name) < 1:
+            raise CmsError(f"--{name} must be at least 1.")
+    if args.seconds <= 0 or args.seconds > 3600 or args.articles < 0 or (args.requests is not None and args.requests < 1):
+        raise CmsError("--seconds must be above 0 and at most 3600, --articles 0 or more, --requests at least 1.")
+    root = Path(tempfile.mkdtemp(prefix="cms-loadtest-"))
+    os.environ.update(
+        CMS_DATA_DIR=str(root), CMS_MEDIA_ROOT=str(root / "media"), DJANGO_SETTINGS_MODULE="cms.settings.benchmark",
+        SECRET_KEY=get_random_secret_key(), HTTPS="0",
+    )
+    os.environ.pop("DATABASE_URL", None)
+    (root / "static").mkdir()
+    web = None
+    editor_password = secrets.token_urlsafe(16)
+    try:
+        _say("Starting a throwaway PostgreSQL...")
+        os.environ["DATABASE_URL"] = dbserver.start(root / "pg", fast_unsafe=True)
+        setup_django()
+        from django.core.management import call_command
+        from django.db import connections
+
+        from sites.services import ensure_central_office
+
+        call_command("migrate_schemas", interactive=False, verbosity=0)
+        ensure_central_office(domain="localhost")
+        _say(f"Building {args.sites} sites with {args.articles} articles each "
+             "(the first builds the blank theme's template)...")
+        sites = loadtest.build_sites(sites=args.sites, articles=args.articles, editor_password=editor_password,
+                                     progress=_say)
+        connections.close_all()
+        port = _free_port()
+        web, port = _start_benchmark_server(workers=args.workers, port=port,
+                                            env={"CMS_PUBLIC_PORT": str(port), "CMS_REQUIRE_2FA": "0"})
+        result = loadtest.run(port=port, sites=sites, editor_password=editor_password, mix=mix,
+                              connections=args.connections, seconds=args.seconds, max_requests=args.requests,
+                              workers=args.workers, articles=args.articles, gunicorn_pid=web.pid,
+                              pgdata=root / "pg", progress=_say)
+        print()
+        print(loadtest.report(result), flush=True)
+        _write_json(args, {"target": "loadtest", **loadtest.figures(result)})
+        return 0
+    finally:
+        if web is not None:
+            _terminate(web)
+        from django.db import connections
+
+        connections.close_all()
+        dbserver.stop(root / "pg")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def cmd_bench(args) -> int:
+    _benchmarks_package("bench")
+    from benchmarks import suite
+
+    try:
+        targets = suite.targets(args.only)
+    except ValueError as error:
+        raise CmsError(str(error)) from None
+    return suite.run(size=args.size, targets=targets, progress=_say)
+
+
+def _start_benchmark_server(*, workers: int, port: int | None = None,
+                            env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int]:
+    port = port or _free_port()
     web = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "cms.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "--log-level", "warning"],
-        env=dict(os.environ),
+        env={**os.environ, **(env or {})},
     )
     if not _wait_until_listening("127.0.0.1", port, web):
         _terminate(web)

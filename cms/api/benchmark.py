@@ -39,44 +39,23 @@ def build_site(*, articles: int, progress=print):
     """One site with `articles` articles, each with its own cover, body images, gallery, document and table."""
     from django_tenants.utils import schema_context
 
-    from cms.pages.models import ArticlePage, SectionPage, SiteSettings
+    from cms.pages.models import SiteSettings
     from sites.models import Association
     from sites.services import create_site
 
     if Association.objects.filter(slug="bench").exists():
         return
-    site = create_site(name="基准测试网站", short_name="基准", slug="bench", kind="national_federation", domain=BENCH_HOST)
+    site = create_site(name="基准测试网站", short_name="基准", slug="bench", kind="national_federation", domain=BENCH_HOST,
+                       theme="blank")
     with schema_context(site.schema_name):
         from wagtail.models import Site
 
         wagtail_site = Site.objects.get()
-        home = wagtail_site.root_page
-        section = SectionPage(title="新闻动态", slug="news", show_in_menus=True)
-        home.add_child(instance=section)
-        section.save_revision().publish()
+        section = add_section(wagtail_site.root_page)
         for number in range(articles):
             if number % 20 == 0:
                 progress(f"  articles {number}/{articles}")
-            cover, inline, document = _image(number, "封面"), _image(number, "插图"), _document(number)
-            article = ArticlePage(
-                title=f"基准文章{number:04d}：文艺工作者深入基层开展创作", date=f"2026-{1 + number % 12:02d}-{1 + number % 28:02d}",
-                author="宣传部", source="基准", summary="文艺工作者深入生活、扎根人民，创作了一批优秀作品。" * 2,
-                cover=cover, art_forms=["literature", "music"],
-                body=[
-                    {"type": "paragraph", "value": "<p>" + "会议强调，要坚持以人民为中心的创作导向。" * 8 + "</p>"},
-                    {"type": "image", "value": {"image": inline.pk, "caption": "活动现场"}},
-                    {"type": "paragraph", "value": "<p>" + "与会代表深入交流，提出了许多意见建议。" * 8 + "</p>"},
-                    {"type": "gallery", "value": {"title": "组图", "images": [
-                        {"image": cover.pk, "caption": "一"}, {"image": inline.pk, "caption": "二"}]}},
-                    {"type": "quote", "value": {"text": "文艺是时代前进的号角", "attribution": ""}},
-                    {"type": "attachment", "value": {"document": document.pk, "title": "会议材料"}},
-                    {"type": "table", "value": {"data": [["项目", "数量"], ["作品", str(number)]],
-                                                "first_row_is_table_header": True, "first_col_is_header": False}},
-                ],
-            )
-            article.tags.add("工作动态", f"专题{number % 10}")
-            section.add_child(instance=article)
-            article.save_revision().publish()
+            add_article(section, number)
         settings = SiteSettings.for_site(wagtail_site)
         settings.icp_number = "京ICP备00000000号"
         settings.sponsor = "基准测试网站"
@@ -84,7 +63,46 @@ def build_site(*, articles: int, progress=print):
         settings.save()
 
 
-def _image(number: int, label: str):
+def add_section(home, *, title: str = "新闻动态", slug: str = "news"):
+    """A published section below the home page (in the current schema)."""
+    from cms.pages.models import SectionPage
+
+    section = SectionPage(title=title, slug=slug, show_in_menus=True)
+    home.add_child(instance=section)
+    section.save_revision().publish()
+    return section
+
+
+def add_article(section, number: int, *, title: str | None = None, tags: tuple[str, ...] = ()):
+    """A published article with its own cover, inline image, gallery, quote, document and table (in the current
+    schema)."""
+    from cms.pages.models import ArticlePage
+
+    cover, inline, document = make_image(number, "封面"), make_image(number, "插图"), make_document(number)
+    article = ArticlePage(
+        title=title or f"基准文章{number:04d}：文艺工作者深入基层开展创作",
+        date=f"2026-{1 + number % 12:02d}-{1 + number % 28:02d}",
+        author="宣传部", source="基准", summary="文艺工作者深入生活、扎根人民，创作了一批优秀作品。" * 2,
+        cover=cover, art_forms=["literature", "music"],
+        body=[
+            {"type": "paragraph", "value": "<p>" + "会议强调，要坚持以人民为中心的创作导向。" * 8 + "</p>"},
+            {"type": "image", "value": {"image": inline.pk, "caption": "活动现场"}},
+            {"type": "paragraph", "value": "<p>" + "与会代表深入交流，提出了许多意见建议。" * 8 + "</p>"},
+            {"type": "gallery", "value": {"title": "组图", "images": [
+                {"image": cover.pk, "caption": "一"}, {"image": inline.pk, "caption": "二"}]}},
+            {"type": "quote", "value": {"text": "文艺是时代前进的号角", "attribution": ""}},
+            {"type": "attachment", "value": {"document": document.pk, "title": "会议材料"}},
+            {"type": "table", "value": {"data": [["项目", "数量"], ["作品", str(number)]],
+                                        "first_row_is_table_header": True, "first_col_is_header": False}},
+        ],
+    )
+    article.tags.add("工作动态", f"专题{number % 10}", *tags)
+    section.add_child(instance=article)
+    article.save_revision().publish()
+    return article
+
+
+def make_image(number: int, label: str):
     import io
 
     from django.core.files.images import ImageFile
@@ -100,7 +118,7 @@ def _image(number: int, label: str):
     return image
 
 
-def _document(number: int):
+def make_document(number: int):
     from django.core.files.base import ContentFile
 
     from cms.media.models import SiteDocument

@@ -1,0 +1,105 @@
+"""`cms loadtest` and `cms bench` (benchmarks/ in the checkout): the smoke run of every benchmark, and their input.
+
+One `cms bench --size smoke` subprocess (a few minutes: each benchmark starts its own PostgreSQL, migrates and
+builds its data) runs every benchmark, `cms loadtest` among them at a tiny size (2 sites, 2 connections, 3 s, a mix
+heavy in publishes); the tests read its output: the load test's table and the summary.
+"""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks import loadtest, suite
+from cms import cli
+from tests.cms.running import cms_env
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def smoke_run() -> str:
+    finished = subprocess.run([sys.executable, "-m", "cms.cli", "bench", "--size", "smoke"], cwd=CHECKOUT,
+                              env=cms_env(), capture_output=True, text=True, timeout=900)
+    output = finished.stdout + finished.stderr
+    assert finished.returncode == 0, output[-5000:]
+    return output
+
+
+@pytest.mark.slow
+def test_the_load_test_prints_every_endpoint_with_no_errors_and_no_lost_publish(smoke_run):
+    # Given the load test's part of the smoke run
+    report = smoke_run[smoke_run.index("=== loadtest: cms loadtest"):smoke_run.index("Benchmark summary")]
+    assert "--sites 2" in report and "--connections 2" in report and "--seconds 3" in report
+    # Then every endpoint has its row with requests and no errors
+    for endpoint in loadtest.ENDPOINTS:
+        row = re.search(rf"^{endpoint} +(\d+) +(\d+) +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ ", report, re.MULTILINE)
+        assert row, f"no row for {endpoint}:\n{report}"
+        assert int(row.group(1)) > 0 and int(row.group(2)) == 0, row.group(0)
+    assert "Errors by kind: none" in report
+    # and at least one publish was acknowledged, and every acknowledged one is in its site's pages list
+    published = re.search(r"Publishes: (\d+) acknowledged; (\d+) of them .*; lost: (\d+)", report)
+    assert published and int(published.group(1)) >= 1, report
+    assert published.group(1) == published.group(2) and published.group(3) == "0"
+    # and the memory of each worker and of PostgreSQL, with the targets beside the figures
+    assert len(re.findall(r"^gunicorn worker \d+ +[\d.]+ +[\d.]+ +-?[\d.]+% +< 10 %", report, re.MULTILINE)) == 2
+    assert re.search(r"^PostgreSQL \(\d+ processes\) +[\d.]+ +[\d.]+", report, re.MULTILINE)
+    assert "CMS_REQUIRE_2FA=0" in report and "p99 < 100 ms" in report and "p99 < 400 ms" in report
+
+
+@pytest.mark.slow
+def test_the_bench_summary_has_a_row_for_every_benchmark_beside_its_peer(smoke_run):
+    summary = smoke_run[smoke_run.index("Benchmark summary (smoke size"):]
+    for target in suite.TARGETS:
+        assert re.search(rf"^{target} \(\d+ s\) ", summary, re.MULTILINE), f"no row for {target}:\n{summary}"
+    assert "failed" not in summary and "every benchmark ran." in summary
+    assert "graphql: stock wagtail-grapple; provisioning: stock django-tenants; network: —; search: plain PostgreSQL;" \
+           " loadtest: —." in summary
+    assert re.search(r"throughput, answer cache +[\d.]+ req/s \([\d.]+x\) +[\d.]+ req/s", summary)
+    assert re.search(r"nDCG@10 \(600 documents\) +0\.\d{3} +0\.\d{3}", summary)
+    assert re.search(r"errors / lost publishes \(target 0 / 0\) +0 / 0 ", summary)
+
+
+def test_the_mix_is_parsed_and_bad_weights_are_refused_in_one_sentence(capsys):
+    assert loadtest.parse_mix("pages=6,feed=2,search=2,publish=0.2") == {
+        "pages": 6.0, "feed": 2.0, "search": 2.0, "publish": 0.2}
+    assert loadtest.parse_mix("pages=1") == {"pages": 1.0, "feed": 0.0, "search": 0.0, "publish": 0.0}
+    for bad in ("pages=x", "videos=1", "pages", "pages=-1", "pages=0", "pages=nan"):
+        with pytest.raises(ValueError):
+            loadtest.parse_mix(bad)
+    # Refused before anything starts, with one sentence and no traceback
+    assert cli.main(["loadtest", "--mix", "pages=6,videos=1"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("cms: --mix: 'videos=1' is not one of") and error.count("\n") == 1
+    assert cli.main(["loadtest", "--connections", "0"]) == 1
+    assert capsys.readouterr().err == "cms: --connections must be at least 1.\n"
+
+
+def test_without_the_benchmarks_folder_the_commands_say_so_in_one_sentence(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "benchmarks", None)  # as in an installed product: the package is absent
+    assert cli.main(["loadtest"]) == 1
+    assert capsys.readouterr().err == "cms: cms loadtest needs the benchmarks/ folder of a source checkout.\n"
+    assert cli.main(["bench", "--size", "smoke"]) == 1
+    assert capsys.readouterr().err == "cms: cms bench needs the benchmarks/ folder of a source checkout.\n"
+
+
+def test_a_failed_benchmark_is_named_in_the_summary_and_the_others_are_kept():
+    figures = {"target": "network", "sites": 10, "items_per_site": 3, "executed_p95_ms": 12.5, "cached_p95_ms": 3.25}
+    text = suite.summary({"network": figures, "provisioning": None}, seconds={"network": 30, "provisioning": 80},
+                         failures={"provisioning": "failed (exit 1)"}, size="smoke")
+    assert re.search(r"^network \(30 s\) +feeds p95, slowest query executed / cached \(10 sites x 3\) +12\.5 / 3\.2 ms +—$",
+                     text, re.MULTILINE), text
+    assert re.search(r"^provisioning \(80 s\) +failed \(exit 1\)$", text, re.MULTILINE), text
+    assert text.endswith("failed: provisioning.")
+    assert suite.targets("loadtest,graphql") == ["graphql", "loadtest"]
+    with pytest.raises(ValueError):
+        suite.targets("graphql,videos")
+
+
+def test_percentiles_are_nearest_rank():
+    values = [float(v) for v in range(1, 101)]
+    assert (loadtest.percentile(values, 50), loadtest.percentile(values, 95), loadtest.percentile(values, 99)) == (
+        50.0, 95.0, 99.0)
+    assert loadtest.percentile([7.0], 99) == 7.0
