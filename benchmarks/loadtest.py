@@ -32,8 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ENDPOINTS = ["pages cached", "pages executed", "feed", "search", "publish"]
-MIX_KEYS = ("pages", "feed", "search", "publish")
-DEFAULT_MIX = "pages=6,feed=2,search=2,publish=0.2"
+MIX_KEYS = ("cached", "executed", "feed", "search", "publish")
+# A front end's traffic: page views mostly answered from the answer cache (content changes far less often
+# than it is read), some executed, the national feed and search, and an editor publishing now and then.
+DEFAULT_MIX = "cached=6,executed=1,feed=2,search=1,publish=0.1"
 CENTRAL_HOST = "localhost"
 EDITOR_USERNAME = "editor"
 TIMEOUT = 30  # seconds a single request may take before it counts as an error
@@ -49,7 +51,7 @@ PAGES_QUERY = ('{ pages(contentType: "pages.ArticlePage", inSite: true, limit: 1
 
 
 def parse_mix(text: str) -> dict[str, float]:
-    """`pages=6,feed=2,search=2,publish=0.2` -> weights; keys left out weigh 0."""
+    """`cached=6,executed=1,feed=2,search=1,publish=0.1` -> weights; keys left out weigh 0."""
     weights = dict.fromkeys(MIX_KEYS, 0.0)
     for part in filter(None, (p.strip() for p in text.split(","))):
         key, sep, value = part.partition("=")
@@ -87,7 +89,7 @@ def build_sites(*, sites: int, articles: int, editor_password: str,
     from django.contrib.auth.hashers import make_password
     from wagtail.models import Site
 
-    from cms.api.benchmark import add_article, add_section
+    from benchmarks.graphql import add_article, add_section
     from cms.pages.models import SiteSettings
     from sites.services import create_site
 
@@ -159,6 +161,7 @@ class Result:
     elapsed: float  # measured
     max_requests: int | None
     workers: int
+    threads: int
     mix: dict[str, float]
     samples: list[Sample]
     acknowledged: list[Publish]
@@ -283,7 +286,8 @@ def memory(*, gunicorn_pid: int, pgdata: Path) -> Memory:
 
 
 def run(*, port: int, sites: list[LoadSite], editor_password: str, mix: dict[str, float], connections: int,
-        seconds: float, max_requests: int | None, workers: int, articles: int, gunicorn_pid: int, pgdata: Path,
+        seconds: float, max_requests: int | None, workers: int, threads: int, articles: int, gunicorn_pid: int,
+        pgdata: Path,
         seed: int = 2026, progress: Callable[[str], None] = print) -> Result:
     """Warm up, then `connections` threads send the mix for `seconds` (or until `max_requests`), then check that
     every acknowledged publish is visible."""
@@ -320,7 +324,7 @@ def run(*, port: int, sites: list[LoadSite], editor_password: str, mix: dict[str
     warmup_seconds = time.monotonic() - started
     memory_start = memory(gunicorn_pid=gunicorn_pid, pgdata=pgdata)
 
-    weights = [("pages cached", mix["pages"] / 2), ("pages executed", mix["pages"] / 2), ("feed", mix["feed"]),
+    weights = [("pages cached", mix["cached"]), ("pages executed", mix["executed"]), ("feed", mix["feed"]),
                ("search", mix["search"]), ("publish", mix["publish"])]
     names, cumulative = [n for n, w in weights if w > 0], []
     total = 0.0
@@ -379,18 +383,18 @@ def run(*, port: int, sites: list[LoadSite], editor_password: str, mix: dict[str
             with lock:
                 samples.append(Sample(endpoint=endpoint, ms=ms, error=error))
 
-    threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(seconds + TIMEOUT * 3)
+    load_threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(connections)]
+    for load_thread in load_threads:
+        load_thread.start()
+    for load_thread in load_threads:
+        load_thread.join(seconds + TIMEOUT * 3)
     elapsed = time.monotonic() - begin
     memory_end = memory(gunicorn_pid=gunicorn_pid, pgdata=pgdata)
 
     progress(f"Checking that the {len(acknowledged)} acknowledged publishes are in their sites' pages lists...")
     lost = verify_publishes(port=port, acknowledged=acknowledged)
     return Result(sites=len(sites), articles=articles, connections=connections, seconds=seconds, elapsed=elapsed,
-                  max_requests=max_requests, workers=workers, mix=mix, samples=samples, acknowledged=acknowledged,
+                  max_requests=max_requests, workers=workers, threads=threads, mix=mix, samples=samples, acknowledged=acknowledged,
                   lost=lost, memory_start=memory_start, memory_end=memory_end, warmup_seconds=warmup_seconds,
                   search_hits=hits)
 
@@ -455,7 +459,7 @@ def figures(result: Result) -> dict:
     all_ms = [s.ms for s in result.samples]
     return {
         "sites": result.sites, "connections": result.connections, "seconds": result.elapsed,
-        "workers": result.workers, "endpoints": rows,
+        "workers": result.workers, "threads": result.threads, "endpoints": rows,
         "requests": len(result.samples), "errors": sum(1 for s in result.samples if s.error),
         "throughput": len(result.samples) / result.elapsed if result.elapsed else 0.0,
         "p99_ms": percentile(all_ms, 99),
@@ -480,11 +484,11 @@ def report(result: Result) -> str:
         "Load test: the real server (gunicorn, production settings) over real HTTP on 127.0.0.1.",
         (f"Sites: {result.sites} (blank theme; {result.articles} published articles each, every one with its own cover,"
          f" inline image, gallery, document and table); central office on localhost."),
-        (f"Server: {result.workers} gunicorn sync workers; CMS_REQUIRE_2FA=0, so the editors' admin logins need no"
+        (f"Server: {result.workers} gunicorn workers, {result.threads} thread(s) each; CMS_REQUIRE_2FA=0, so the editors' admin logins need no"
          " second factor."),
         (f"Client: {result.connections} connections for {result.seconds:g} s{cap} (ran {result.elapsed:.1f} s, after a"
          f" {result.warmup_seconds:.1f} s warm-up). Mix: {mix}."),
-        ("pages: the typical front-page query on a random site, half through the answer cache ('cached') and half"
+        ("pages: the typical front-page query on a random site, through the answer cache ('cached') or"
          " with Cache-Control: no-cache ('executed'); feed: networkFeed(first: 20) on the central host, answer cache"
          " on; search: national search for a word the content holds, executed; publish: an editor publishes an"
          " article through the admin's add-page form (form GET + POST)."),

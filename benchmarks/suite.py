@@ -27,7 +27,7 @@ SIZES = {
         "network": ["--sites", "10", "--items", "3", "--requests", "5"],
         "search": ["--documents", "600"],
         "loadtest": ["--sites", "2", "--articles", "2", "--connections", "2", "--seconds", "3",
-                     "--mix", "pages=6,feed=2,search=2,publish=2"],
+                     "--mix", "cached=3,executed=3,feed=2,search=2,publish=2"],
     },
     "full": dict.fromkeys(TARGETS, []),
 }

@@ -81,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)), help="HTTP port (default 8000)")
     up.add_argument("--host", default=os.environ.get("CMS_HOST", "127.0.0.1"), help="address to bind (default 127.0.0.1)")
     up.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)), help="web worker processes")
+    up.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 4)),
+                    help="requests each web worker answers at once (default 4; 1: one at a time)")
     up.add_argument("--no-demo", action="store_true", help="do not build the demo network on first run")
     up.add_argument("--dev", action="store_true", help="development: Django's debug pages (never on a shared network)")
     up.set_defaults(handler=cmd_up)
@@ -195,8 +197,10 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--seconds", type=float, default=30, help="seconds of load (default 30)")
     load.add_argument("--requests", type=int, default=None, help="a cap on the total requests (default: none)")
     load.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    load.add_argument("--mix", default="pages=6,feed=2,search=2,publish=0.2",
-                      help="weights of pages, feed, search, publish (default pages=6,feed=2,search=2,publish=0.2)")
+    load.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker, as `cms up` (default 4)")
+    load.add_argument("--mix", default="cached=6,executed=1,feed=2,search=1,publish=0.1",
+                      help="weights of page views from the answer cache and executed, the national feed, search and "
+                           "editors' publishes (default cached=6,executed=1,feed=2,search=1,publish=0.1)")
     load.add_argument("--json", metavar="PATH", help="also write the key figures to this JSON file")
     load.set_defaults(handler=cmd_loadtest)
 
@@ -326,9 +330,8 @@ def _serve(args, data_dir: DataDir, credentials: tuple[str, str], started: float
     env = dict(os.environ)
     keep_fds = (_held_lock.fileno(),) if _held_lock else ()
     web = supervisor.spawn(
-        [sys.executable, "-m", "gunicorn", "cms.wsgi:application",
-         "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
-         "--access-logfile", "-", "--error-logfile", "-", "--log-level", "warning", "--graceful-timeout", "5"],
+        supervisor.gunicorn_command(bind=f"{args.host}:{args.port}", workers=args.workers, threads=args.threads,
+                                    access_log=True),
         env=env, keep_fds=keep_fds,
     )
     worker = supervisor.spawn([sys.executable, *WORKER_ARGS], env=env, keep_fds=keep_fds)
@@ -570,6 +573,8 @@ def cmd_benchmark(args) -> int:
 
     from django.core.management.utils import get_random_secret_key
 
+    _benchmarks_package(f"benchmark {args.target}")
+
     root = Path(tempfile.mkdtemp(prefix="cms-benchmark-"))
     os.environ.update(
         CMS_DATA_DIR=str(root), CMS_MEDIA_ROOT=str(root / "media"), DJANGO_SETTINGS_MODULE="cms.settings.benchmark",
@@ -588,7 +593,7 @@ def cmd_benchmark(args) -> int:
         from django.db import connections
 
         if args.target == "provisioning":
-            from sites import benchmark as provisioning
+            from benchmarks import provisioning
             from sites.fleet import migrate_fleet
 
             migrate_fleet(progress=lambda line: None)
@@ -600,7 +605,7 @@ def cmd_benchmark(args) -> int:
             _write_json(args, {"target": "provisioning", **figures})
             return 0
         if args.target == "network":
-            from cms.network import benchmark as network_benchmark
+            from benchmarks import network as network_benchmark
             from sites.services import ensure_central_office
 
             call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
@@ -630,7 +635,7 @@ def cmd_benchmark(args) -> int:
             })
             return 0
         if args.target == "search":
-            from cms.search import relevance
+            from benchmarks import search as relevance
             from sites.services import ensure_central_office
 
             call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
@@ -659,7 +664,7 @@ def cmd_benchmark(args) -> int:
                 "http_p50_ms": http.p50_ms, "http_p95_ms": http.p95_ms,
             })
             return 0
-        from cms.api import benchmark
+        from benchmarks import graphql as benchmark
         from cms.api.examples import STOCK_PAGE_QUERY, TYPICAL_PAGE_QUERY
         from sites.services import ensure_central_office
 
@@ -761,11 +766,11 @@ def cmd_loadtest(args) -> int:
                                      progress=_say)
         connections.close_all()
         port = _free_port()
-        web, port = _start_benchmark_server(workers=args.workers, port=port,
+        web, port = _start_benchmark_server(workers=args.workers, threads=args.threads, port=port,
                                             env={"CMS_PUBLIC_PORT": str(port), "CMS_REQUIRE_2FA": "0"})
         result = loadtest.run(port=port, sites=sites, editor_password=editor_password, mix=mix,
                               connections=args.connections, seconds=args.seconds, max_requests=args.requests,
-                              workers=args.workers, articles=args.articles, gunicorn_pid=web.pid,
+                              workers=args.workers, threads=args.threads, articles=args.articles, gunicorn_pid=web.pid,
                               pgdata=root / "pg", progress=_say)
         print()
         print(loadtest.report(result), flush=True)
@@ -792,14 +797,13 @@ def cmd_bench(args) -> int:
     return suite.run(size=args.size, targets=targets, progress=_say)
 
 
-def _start_benchmark_server(*, workers: int, port: int | None = None,
+def _start_benchmark_server(*, workers: int, threads: int = 1, port: int | None = None,
                             env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int]:
+    from cms.supervisor import gunicorn_command
+
     port = port or _free_port()
-    web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "cms.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--log-level", "warning"],
-        env={**os.environ, **(env or {})},
-    )
+    web = subprocess.Popen(gunicorn_command(bind=f"127.0.0.1:{port}", workers=workers, threads=threads),
+                           env={**os.environ, **(env or {})})
     if not _wait_until_listening("127.0.0.1", port, web):
         _terminate(web)
         raise CmsError("The benchmark server did not start.")

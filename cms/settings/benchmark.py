@@ -4,7 +4,7 @@ from .production import *  # noqa: F403
 from .production import MIDDLEWARE
 
 CMS_BENCHMARK = True
-MIDDLEWARE = ["cms.api.benchmark.CountQueriesMiddleware", *MIDDLEWARE]
+MIDDLEWARE = ["benchmarks.graphql.CountQueriesMiddleware", *MIDDLEWARE]
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 # The admin (used by `cms loadtest`'s editors) served from the apps' static folders without collectstatic:
 # the throwaway benchmark server has no collected static files.

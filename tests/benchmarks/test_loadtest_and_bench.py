@@ -63,14 +63,14 @@ def test_the_bench_summary_has_a_row_for_every_benchmark_beside_its_peer(smoke_r
 
 
 def test_the_mix_is_parsed_and_bad_weights_are_refused_in_one_sentence(capsys):
-    assert loadtest.parse_mix("pages=6,feed=2,search=2,publish=0.2") == {
-        "pages": 6.0, "feed": 2.0, "search": 2.0, "publish": 0.2}
-    assert loadtest.parse_mix("pages=1") == {"pages": 1.0, "feed": 0.0, "search": 0.0, "publish": 0.0}
-    for bad in ("pages=x", "videos=1", "pages", "pages=-1", "pages=0", "pages=nan"):
+    assert loadtest.parse_mix("cached=6,executed=1,feed=2,search=1,publish=0.1") == {
+        "cached": 6.0, "executed": 1.0, "feed": 2.0, "search": 1.0, "publish": 0.1}
+    assert loadtest.parse_mix("cached=1") == {"cached": 1.0, "executed": 0.0, "feed": 0.0, "search": 0.0, "publish": 0.0}
+    for bad in ("cached=x", "videos=1", "cached", "cached=-1", "cached=0", "cached=nan"):
         with pytest.raises(ValueError):
             loadtest.parse_mix(bad)
     # Refused before anything starts, with one sentence and no traceback
-    assert cli.main(["loadtest", "--mix", "pages=6,videos=1"]) == 1
+    assert cli.main(["loadtest", "--mix", "cached=6,videos=1"]) == 1
     error = capsys.readouterr().err
     assert error.startswith("cms: --mix: 'videos=1' is not one of") and error.count("\n") == 1
     assert cli.main(["loadtest", "--connections", "0"]) == 1

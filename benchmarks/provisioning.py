@@ -18,10 +18,10 @@ from django.db import connection
 
 from themes.blueprint import get_theme
 
-from .fleet import migrate_fleet, pending_by_schema
-from .provisioning import ensure_template, refill_spares
-from .models import Association
-from .services import create_site
+from sites.fleet import migrate_fleet, pending_by_schema
+from sites.provisioning import ensure_template, refill_spares
+from sites.models import Association
+from sites.services import create_site
 
 
 NEW_MIGRATION = "0002_delete_contentversion"

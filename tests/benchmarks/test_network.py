@@ -1,7 +1,7 @@
 """The benchmark network (`cms benchmark network`) has the registry's shape, and the feeds read it newest first."""
 
 from cms.network import selectors
-from cms.network.benchmark import build_network, registry_shape
+from benchmarks.network import build_network, registry_shape
 from cms.network.models import IndexEntry
 from sites.models import Association, Domain
 
@@ -58,8 +58,8 @@ def test_the_feed_over_the_benchmark_network_is_newest_first(db):
 
 
 def test_the_full_size_registry_has_distinct_place_names_and_the_design_shape():
-    from cms.network.benchmark import _place
+    from benchmarks.network import place_name
 
-    assert len({_place(n) for n in range(3000)}) == 3000
+    assert len({place_name(n) for n in range(3000)}) == 3000
     assert registry_shape(1000) == {"national_federation": 1, "national_association": 12, "provincial": 31,
                                     "municipal": 239, "county": 717}

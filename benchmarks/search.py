@@ -35,14 +35,14 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from cms.network import benchmark as network_benchmark
-from cms.network.benchmark import (
+from benchmarks import network as network_benchmark
+from benchmarks.network import (
     DOMAIN_SUFFIX,
     PROVINCES,
     SECTIONS,
     TAGS,
-    _percentile,
-    _place,
+    percentile,
+    place_name,
 )
 from cms.network.models import CONTENT_TYPES, IndexEntry
 from cms.pages.taxonomy import ArtForm
@@ -562,7 +562,7 @@ def build_corpus(*, documents: int = BAR_DOCUMENTS, sites: int | None = None,
     def slots(rng: random.Random, site: Association | None = None) -> dict:
         site = site or rng.choice(registry)
         region = site.region if site.region in PROVINCES else rng.choice(PROVINCES)
-        return {"place": _place(rng.randrange(1024)), "region": region, "org": site.short_name, "n": rng.randint(2, 30),
+        return {"place": place_name(rng.randrange(1024)), "region": region, "org": site.short_name, "n": rng.randint(2, 30),
                 "year": now.year - rng.randint(0, 1), "month": f"{rng.randint(1, 12)}月",
                 "person": rng.choice(FILLER_SURNAMES) + rng.choice(FILLER_GIVEN), "_site": site,
                 **{name: rng.choice(values) for name, values in SLOTS.items()}}
@@ -641,7 +641,7 @@ def add_baseline_index() -> None:
 
 def ours(query: str, first: int = TOP) -> list[int]:
     """National search as GraphQL's `search` runs it on the central host."""
-    from .selectors import network_search
+    from cms.search.selectors import network_search
 
     return [hit.entry.pk for hit in network_search(query=query, first=first).hits]
 
@@ -742,7 +742,7 @@ def measure_latency(corpus: Corpus, *, passes: int = PASSES) -> dict[str, Latenc
 def _latency(per_query: dict[str, list[float]]) -> Latency:
     values = [v for vs in per_query.values() for v in vs]
     slowest = sorted(((q, statistics.median(vs)) for q, vs in per_query.items()), key=lambda x: -x[1])[:3]
-    return Latency(p50_ms=statistics.median(values), p95_ms=_percentile(values, 95), samples=len(values),
+    return Latency(p50_ms=statistics.median(values), p95_ms=percentile(values, 95), samples=len(values),
                    slowest=slowest)
 
 

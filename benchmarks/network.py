@@ -25,7 +25,7 @@ from django.utils import timezone
 from cms.pages.taxonomy import ArtForm
 from sites.models import Association, Domain
 
-from .models import IndexEntry
+from cms.network.models import IndexEntry
 
 BAR_MS = 50.0  # DESIGN.md section 6: national feed over 1,000 sites, p95 under 50 ms
 BAR_SITES, BAR_ITEMS = 1000, 50
@@ -119,7 +119,7 @@ def registry_shape(sites: int) -> dict[str, int]:
             Kind.MUNICIPAL: municipal, Kind.COUNTY: rest - municipal}
 
 
-def _place(number: int) -> str:
+def place_name(number: int) -> str:
     name = FIRST[number % len(FIRST)] + SECOND[(number // len(FIRST)) % len(SECOND)]
     return name if number < len(FIRST) * len(SECOND) else f"{name}{number // (len(FIRST) * len(SECOND))}"
 
@@ -171,12 +171,12 @@ def build_network(*, sites: int = BAR_SITES, items_per_site: int = BAR_ITEMS,
         for region in PROVINCES[: shape[Kind.PROVINCIAL]]
     ])
     municipals = create([
-        new(name=f"{_place(n)}市文学艺术界联合会", short_name=f"{_place(n)}市文联", kind=Kind.MUNICIPAL,
+        new(name=f"{place_name(n)}市文学艺术界联合会", short_name=f"{place_name(n)}市文联", kind=Kind.MUNICIPAL,
             region=provinces[n % len(provinces)].region, parent=provinces[n % len(provinces)])
         for n in range(shape[Kind.MUNICIPAL])
     ])
     counties = create([
-        new(name=f"{_place(n)}县文学艺术界联合会", short_name=f"{_place(n)}县文联", kind=Kind.COUNTY,
+        new(name=f"{place_name(n)}县文学艺术界联合会", short_name=f"{place_name(n)}县文联", kind=Kind.COUNTY,
             region=municipals[n % len(municipals)].region, parent=municipals[n % len(municipals)])
         for n in range(shape[Kind.COUNTY])
     ])
@@ -218,7 +218,7 @@ def build_network(*, sites: int = BAR_SITES, items_per_site: int = BAR_ITEMS,
             if not own_art and rng.random() < 0.6:  # a federation's items: often one or two art forms
                 art_forms = sorted({a.value for a in rng.sample(arts, rng.randint(1, 2))})
             art = ArtForm(art_forms[0]).label if art_forms else "文艺"
-            words = {"org": site.short_name, "art": art, "region": site.region, "place": _place(rng.randrange(1024)),
+            words = {"org": site.short_name, "art": art, "region": site.region, "place": place_name(rng.randrange(1024)),
                      "year": now.year - rng.randint(0, 1), "n": rng.randint(2, 30), "season": rng.choice(SEASONS)}
             if page_type == "article":
                 title = rng.choice(ARTICLE_TITLES).format(**words)
@@ -353,7 +353,7 @@ def measure(*, base_url: str, network: Network, requests: int = 100, warmup: int
             if "X-SQL-Queries" in response.headers:
                 counts.append(int(response.headers["X-SQL-Queries"]))
         return Timing(queries=int(statistics.median(counts)) if counts else None,
-                      p50_ms=statistics.median(latencies), p95_ms=_percentile(latencies, 95))
+                      p50_ms=statistics.median(latencies), p95_ms=percentile(latencies, 95))
 
     first_page = None
     rows = []
@@ -378,7 +378,7 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - used)
 
 
-def _percentile(values: list[float], percent: float) -> float:
+def percentile(values: list[float], percent: float) -> float:
     ordered = sorted(values)
     return ordered[max(0, math.ceil(len(ordered) * percent / 100) - 1)]
 

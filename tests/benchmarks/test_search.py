@@ -3,7 +3,7 @@
 import pytest
 
 from cms.network.models import IndexEntry
-from cms.search import relevance
+from benchmarks import search as relevance
 from cms.text.segmentation import index_text
 
 DOCUMENTS, SITES = 600, 8
