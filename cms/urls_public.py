@@ -14,4 +14,7 @@ urlpatterns = [
     path("", views.central_home, name="central_home"),
 ]
 
+handler400 = "cms.core.views.bad_request"
+handler403 = "cms.core.views.permission_denied"
+handler404 = "cms.core.views.page_not_found"
 handler500 = "cms.core.views.server_error"

@@ -25,4 +25,7 @@ if settings.CMS_BENCHMARK:
     # Stock wagtail-grapple with its defaults, measured side by side with ours.
     urlpatterns.insert(0, path("graphql-stock/", csrf_exempt(GraphQLView.as_view())))
 
+handler400 = "cms.core.views.bad_request"
+handler403 = "cms.core.views.permission_denied"
+handler404 = "cms.core.views.page_not_found"
 handler500 = "cms.core.views.server_error"

@@ -64,6 +64,11 @@ def wants_json(request) -> bool:
         or "json" in request.headers.get("Content-Type", "")
 
 
+def _json_error(status: int, message: str, code: str) -> HttpResponse:
+    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+    return HttpResponse(body, status=status, content_type="application/json")
+
+
 def unavailable_response(request) -> HttpResponse:
     """503, in JSON for the API (as a GraphQL error) and as a plain Chinese page for people."""
     if wants_json(request):
@@ -114,6 +119,8 @@ class TenantMiddleware(TenantMainMiddleware):
         if not self._on_public_port(request, port):
             return self._redirect(request, site.canonical_host)
         if site.archived_at is not None:
+            if wants_json(request):
+                return _json_error(410, "This site has been archived.", "ARCHIVED")
             return HttpResponseGone(ARCHIVED_PAGE, content_type="text/html; charset=utf-8")
         site.domain_url = host
         request.tenant = site
@@ -138,6 +145,8 @@ class TenantMiddleware(TenantMainMiddleware):
         return None
 
     def no_tenant_found(self, request, hostname):
+        if wants_json(request):
+            return _json_error(404, "No site is served at this host.", "NOT_FOUND")
         return HttpResponseNotFound(NOT_FOUND_PAGE, content_type="text/html; charset=utf-8")
 
     @staticmethod

@@ -66,3 +66,39 @@ def central_home(request):
             rows,
         )
     )
+
+
+ERROR_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><h1>{title}</h1><p>{text}</p></body></html>
+"""
+CLIENT_ERRORS = {
+    400: ("请求有误", "请求的格式或内容有误，请检查后重试。", "Bad request."),
+    403: ("没有权限", "您没有访问此页面的权限，或表单已过期（请刷新页面后重新提交）。", "Forbidden."),
+    404: ("页面不存在", "您访问的页面或文件不存在，请检查网址是否正确。", "Not found."),
+}
+
+
+def _client_error(request, status: int) -> HttpResponse:
+    """Django's error handlers in Chinese for people, JSON for API clients."""
+    title, text, message = CLIENT_ERRORS[status]
+    if wants_json(request):
+        return HttpResponse(json.dumps({"errors": [{"message": message}]}), status=status,
+                            content_type="application/json")
+    return HttpResponse(ERROR_PAGE.format(title=title, text=text), status=status, content_type="text/html; charset=utf-8")
+
+
+def bad_request(request, exception=None):
+    return _client_error(request, 400)
+
+
+def permission_denied(request, exception=None):
+    return _client_error(request, 403)
+
+
+def page_not_found(request, exception=None):
+    return _client_error(request, 404)
+
+
+def csrf_failure(request, reason=""):
+    return _client_error(request, 403)

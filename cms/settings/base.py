@@ -277,6 +277,7 @@ CMS_PREVIEW_TOKEN_SECONDS = int(os.environ.get("PREVIEW_TOKEN_SECONDS", 30 * 60)
 WAGTAIL_HEADLESS_PREVIEW = {"CLIENT_URLS": {"default": "{SITE_ROOT_URL}"}, "REDIRECT_ON_PREVIEW": True}
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "*")  # unknown hosts are refused by tenant routing
+CSRF_FAILURE_VIEW = "cms.core.views.csrf_failure"  # in Chinese (or JSON for the API), not Django's English page
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 
 LOGGING = {

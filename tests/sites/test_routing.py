@@ -118,3 +118,16 @@ def test_absolute_urls_do_not_depend_on_the_requests_host_so_cached_answers_cann
     answer = client.get("/graphql/", {"query": query}, HTTP_HOST="alpha.localhost:8851").json()
     assert answer["data"]["images"][0]["url"].startswith("http://alpha.localhost:8851/media/")
     assert answer["data"]["documents"][0]["url"].startswith("http://alpha.localhost:8851/documents/")
+
+
+def test_api_clients_get_json_for_an_unknown_or_archived_host_and_people_get_chinese_pages(client, alpha):
+    from sites.services import archive_site
+
+    unknown = client.post("/graphql/", "{}", content_type="application/json", HTTP_HOST="nosuchsite.localhost")
+    assert unknown.status_code == 404 and unknown.json()["errors"][0]["message"] == "No site is served at this host."
+    missing = client.get("/media/original_images/no-such-file.png", HTTP_HOST=HOSTS["alpha"])
+    assert missing.status_code == 404 and "页面不存在" in missing.content.decode() and "Not Found" not in missing.content.decode()
+    archive_site(association=alpha)
+    archived = client.get("/graphql/", {"query": "{ site { name } }"}, HTTP_HOST=HOSTS["alpha"])
+    assert archived.status_code == 410 and archived.json()["errors"][0]["extensions"]["code"] == "ARCHIVED"
+    assert "网站已归档" in client.get("/", HTTP_HOST=HOSTS["alpha"]).content.decode()
