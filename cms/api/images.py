@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.checks import Error, register
 from grapple.types.images import ImageObjectType, rendition_allowed
 
-from .errors import ClientError
+from .core.errors import ClientError
 from cms.media.preload import batching_active, rendition_for
 
 _stock_resolve_rendition = ImageObjectType.resolve_rendition

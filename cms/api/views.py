@@ -22,7 +22,7 @@ from graphql import ArgumentNode, ExecutionResult, GraphQLError, OperationType, 
 from graphql.execution.values import get_variable_values
 from graphql.language import Visitor
 
-from .errors import CLIENT_ERRORS, ClientError
+from .core.errors import CLIENT_ERRORS, ClientError
 from .execution import (
     Deadline,
     DeadlineExecutionContext,

@@ -171,7 +171,9 @@ def test_registry_file_problems_are_named(tmp_path):
 def test_an_archived_site_answers_410_and_comes_back(client, alpha):
     services.archive_site(association=alpha)
     response = client.get("/graphql/", {"query": "{ site { name } }"}, HTTP_HOST=HOSTS["alpha"])
-    assert response.status_code == 410 and "网站已归档" in response.content.decode()
+    assert response.status_code == 410 and response.json()["errors"][0]["message"] == "This site has been archived."
+    page = client.get("/", HTTP_HOST=HOSTS["alpha"])
+    assert page.status_code == 410 and "网站已归档" in page.content.decode()
     services.unarchive_site(association=alpha)
     assert client.get("/healthz", HTTP_HOST=HOSTS["alpha"]).status_code == 200
 

@@ -9,15 +9,13 @@ from __future__ import annotations
 import graphene
 from django_tenants.utils import get_public_schema_name
 
-from cms.api.errors import ClientError
-from cms.api.pages.queries import ArtFormCode, PageInfo, _value
+from cms.api.core.errors import ClientError
+from cms.api.core.pagination import DEFAULT_PAGE_SIZE, PageInfo, bad_cursor, check_page_size, enum_value, first_argument
+from cms.api.pages.types import ArtFormCode
 from cms.network import selectors
 from cms.pages.models import ArtFormType
 from cms.pages.taxonomy import ArtForm
 from sites.models import Association
-
-MAX_PAGE_SIZE = 100
-DEFAULT_PAGE_SIZE = 20
 
 SiteKind = graphene.Enum(
     "SiteKind", [(value.upper(), value) for value in Association.Kind.values],
@@ -115,16 +113,15 @@ class NetworkFeed(graphene.ObjectType):
 
 
 def _feed_page(entries, first: int, after: str | None) -> dict:
-    if not 1 <= first <= MAX_PAGE_SIZE:
-        raise ClientError(f"`first` must be between 1 and {MAX_PAGE_SIZE} (page size limit); got {first}.")
+    check_page_size(first)
     try:
         page = selectors.page_of(entries, first=first, after=after)
     except selectors.BadCursor:
-        raise ClientError(f"`after` cursor '{after}' is not valid; use a pageInfo.endCursor from an earlier answer.") from None
+        raise bad_cursor(after) from None
     return {"items": page.items, "page_info": {"has_next_page": page.has_next, "end_cursor": page.end_cursor}}
 
 
-def _id(value, name: str) -> int | None:
+def id_argument(value, name: str) -> int | None:
     if value is None:
         return None
     try:
@@ -155,7 +152,7 @@ class NetworkQuery:
         art_form=graphene.Argument(ArtFormCode),
         date_from=graphene.Date(),
         date_to=graphene.Date(),
-        first=graphene.Int(default_value=DEFAULT_PAGE_SIZE, description=f"Page size, 1 to {MAX_PAGE_SIZE}."),
+        first=first_argument(),
         after=graphene.String(),
         description="Latest items across the network, newest first (central office host only).",
     )
@@ -180,15 +177,15 @@ class NetworkQuery:
         if date_from and date_to and date_from > date_to:
             raise ClientError("`dateFrom` is after `dateTo`.")
         entries = selectors.feed_entries(
-            kind=_value(kind), region=region, parent_id=_id(parent, "parent"), under_id=_id(under, "under"),
-            site_id=_id(site, "site"), page_type=_value(type), section_id=_id(section, "section"),
-            art_form=_value(art_form), date_from=date_from, date_to=date_to,
+            kind=enum_value(kind), region=region, parent_id=id_argument(parent, "parent"), under_id=id_argument(under, "under"),
+            site_id=id_argument(site, "site"), page_type=enum_value(type), section_id=id_argument(section, "section"),
+            art_form=enum_value(art_form), date_from=date_from, date_to=date_to,
         )
         return _feed_page(entries, first, after)
 
     def resolve_network_item(root, info, id):
         _central_only(info, "networkItem")
-        return selectors.entry(_id(id, "id"))
+        return selectors.entry(id_argument(id, "id"))
 
     def resolve_network_sites(root, info, roots_only):
         _central_only(info, "networkSites")

@@ -27,10 +27,9 @@ from graphql.utilities.type_info import get_field_def
 from graphql.pyutils import Undefined
 from grapple.types.structures import PositiveInt
 
-from cms.api.errors import ClientError
-
-MAX_OFFSET = 10_000
-MAX_LIMIT = 100
+from cms.api.core.errors import ClientError
+from cms.api.core.pagination import MAX_OFFSET
+from cms.api.core.pagination import MAX_PAGE_SIZE as MAX_LIMIT
 LIST_ARGUMENTS = ("order", "offset", "limit")
 
 PAGE_ORDER_FIELDS = ("id", "title", "first_published_at", "last_published_at", "latest_revision_created_at")

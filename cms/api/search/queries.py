@@ -10,15 +10,14 @@ from django.conf import settings
 from django_tenants.utils import get_public_schema_name
 from grapple.types.interfaces import get_page_interface
 
-from cms.api.errors import ClientError
+from cms.api.core.errors import ClientError
+from cms.api.core.pagination import PageInfo, check_page_size, decode_cursor, encode_cursor, enum_value, first_argument
+from cms.api.network.queries import ItemType, NetworkItem, SiteKind, id_argument
+from cms.api.pages.types import ArtFormCode
 from cms.media.preload import preload_media
-from cms.api.network.queries import ItemType, NetworkItem, SiteKind, _id
-from cms.api.pages.queries import ArtFormCode, PageInfo, _decode_cursor, _encode_cursor, _value
 from cms.search import selectors
 from cms.text.segmentation import QueryError
 
-MAX_PAGE_SIZE = 100
-DEFAULT_PAGE_SIZE = 20
 MAX_OFFSET = 1000  # ranked results deeper than this help nobody and cost a deep scan
 
 
@@ -39,7 +38,7 @@ class SearchResults(graphene.ObjectType):
 
 
 def _offset(after: str | None) -> int:
-    offset = _decode_cursor(after, kind="search")
+    offset = decode_cursor(after, kind="search")
     if offset > MAX_OFFSET:
         raise ClientError(f"Search results go {MAX_OFFSET} deep at most; narrow the query or add filters.")
     return offset
@@ -53,7 +52,7 @@ def _answer(results, offset: int, first: int) -> dict:
         "terms": list(results.query.terms) if results.query else [],
         "page_info": {
             "has_next_page": has_next,
-            "end_cursor": _encode_cursor(offset + first, kind="search") if has_next else None,
+            "end_cursor": encode_cursor(offset + first, kind="search") if has_next else None,
         },
     }
 
@@ -74,20 +73,19 @@ class SearchQueryMixin:
         parent=graphene.ID(description="Central host only: the direct children of this site"),
         under=graphene.ID(description="Central host only: sites below this one"),
         site=graphene.ID(description="Central host only: one site"),
-        first=graphene.Int(default_value=DEFAULT_PAGE_SIZE, description=f"Page size, 1 to {MAX_PAGE_SIZE}."),
+        first=first_argument(),
         after=graphene.String(),
         description="Ranked search with highlighted snippets: this site's pages, or on the central office's host the whole network.",
     )
 
     def resolve_search(root, info, query, first, after=None, type=None, section=None, art_form=None, date_from=None,
                        date_to=None, kind=None, region=None, parent=None, under=None, site=None):
-        if not 1 <= first <= MAX_PAGE_SIZE:
-            raise ClientError(f"`first` must be between 1 and {MAX_PAGE_SIZE} (page size limit); got {first}.")
+        check_page_size(first)
         if date_from and date_to and date_from > date_to:
             raise ClientError("`dateFrom` is after `dateTo`.")
         offset = _offset(after)
         tenant = info.context.tenant
-        common = dict(query=query, first=first, offset=offset, page_type=_value(type), art_form=_value(art_form),
+        common = dict(query=query, first=first, offset=offset, page_type=enum_value(type), art_form=enum_value(art_form),
                       date_from=date_from, date_to=date_to)
         backend = _backend()
         try:
@@ -95,8 +93,8 @@ class SearchQueryMixin:
                 if section is not None and site is None:
                     raise ClientError("`section` needs `site`: section ids are numbered per site.")
                 results = backend.network_search(
-                    kind=_value(kind), region=region, parent_id=_id(parent, "parent"), under_id=_id(under, "under"),
-                    site_id=_id(site, "site"), section_id=_id(section, "section"), **common,
+                    kind=enum_value(kind), region=region, parent_id=id_argument(parent, "parent"), under_id=id_argument(under, "under"),
+                    site_id=id_argument(site, "site"), section_id=id_argument(section, "section"), **common,
                 )
             else:
                 network_only = [name for name, value in (("kind", kind), ("region", region), ("parent", parent),
@@ -117,7 +115,7 @@ def _section_path(section) -> str | None:
     from cms.pages.models import SectionPage
     from cms.pages.selectors import public
 
-    found = public(SectionPage.objects.live()).filter(pk=_id(section, "section")).values_list("path", flat=True).first()
+    found = public(SectionPage.objects.live()).filter(pk=id_argument(section, "section")).values_list("path", flat=True).first()
     if found is None:
         raise ClientError(f"No published section with id {section}.")
     return found
