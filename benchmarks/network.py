@@ -163,7 +163,7 @@ def build_network(*, sites: int = BAR_SITES, items_per_site: int = BAR_ITEMS,
         new(name=name, short_name=short, kind=Kind.NATIONAL_ASSOCIATION, region="全国", parent=national)
         for name, short, _ in ASSOCIATIONS[: shape[Kind.NATIONAL_ASSOCIATION]]
     ])
-    for site, (_, _, art) in zip(associations, ASSOCIATIONS):
+    for site, (_, _, art) in zip(associations, ASSOCIATIONS, strict=True):
         association_art[site.pk] = art.value
     provinces = create([
         new(name=f"{_province_name(region)}文学艺术界联合会", short_name=f"{region}文联", kind=Kind.PROVINCIAL,

@@ -89,7 +89,7 @@ def run(*, total: int, samples: int, stock_samples: int, progress: Callable[[str
     schemas = list(Association.objects.exclude(schema_name="public").values_list("schema_name", flat=True))
     with connection.cursor() as cursor:
         for schema in schemas:
-            cursor.execute(f'DELETE FROM "{schema}".django_migrations WHERE app = %s AND name = %s',
+            cursor.execute(f'DELETE FROM "{schema}".django_migrations WHERE app = %s AND name = %s',  # noqa: S608 (our own schema names)
                            ["api", NEW_MIGRATION])
             cursor.execute(f'CREATE TABLE "{schema}".api_contentversion (id bigint PRIMARY KEY)')
     report = migrate_fleet(progress=lambda line: None, stop_on_failure=False)
@@ -101,7 +101,7 @@ def run(*, total: int, samples: int, stock_samples: int, progress: Callable[[str
             noop_fleet_sites=sites, stock_noop_check_s_per_site=stock_check, new_migration_s=report.seconds,
             new_migration_sites=len(report.migrated), new_migration_failed=len(report.failed),
             rows=[dict(zip(("sites_present", "ours_spare_ready_s", "ours_replayed_s", "stock_migrations_s",
-                            "stock_clone_s"), row)) for row in rows],
+                            "stock_clone_s"), row, strict=True)) for row in rows],
         )
     lines = [
         "Provisioning benchmark: a complete site (schema, registry entry, domain, Wagtail site, theme content, media)",

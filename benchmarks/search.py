@@ -651,7 +651,7 @@ SELECT id FROM {IndexEntry._meta.db_table}
 WHERE page_type = ANY(%(types)s) AND {BASELINE_VECTOR} @@ plainto_tsquery('simple', %(q)s)
 ORDER BY ts_rank({BASELINE_VECTOR}, plainto_tsquery('simple', %(q)s)) DESC, published_at DESC, id DESC
 LIMIT %(first)s
-"""
+"""  # noqa: S608 (our own table name)
 
 
 def baseline(query: str, first: int = TOP) -> list[int]:

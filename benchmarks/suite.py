@@ -133,10 +133,10 @@ def summary(results: dict[str, dict | None], *, seconds: dict[str, float], failu
     lines = [f"Benchmark summary ({size} size; each benchmark on its own throwaway database, gunicorn with production"
              " settings, real HTTP on 127.0.0.1).",
              "Peers: " + "; ".join(f"{t}: {PEERS[t]}" for t in results) + ".", ""]
-    lines.append("  ".join(_pad(cell, w) for cell, w in zip(header, widths)))
+    lines.append("  ".join(_pad(cell, w) for cell, w in zip(header, widths, strict=True)))
     lines.append("  ".join("-" * w for w in widths))
     for row in table:
-        lines.append("  ".join(_pad(cell, w) for cell, w in zip(row, widths)).rstrip())
+        lines.append("  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip())
     total = sum(seconds.values())
     lines += ["", f"Total: {total:.0f} s; " + (f"failed: {', '.join(failures)}." if failures else "every benchmark ran.")]
     return "\n".join(lines)

@@ -41,6 +41,12 @@ SCHEDULE_INTERVAL_SECONDS = 60
 LOCK_WAIT_SECONDS = 15
 WORKER_ARGS = ["-m", "django", "tenant_worker", "--interval", "1", "--no-startup-delay", "--verbosity", "0"]
 
+# Top-level words whose commands their domains own: word -> (management command, help).
+DOMAIN_COMMANDS = {
+    "sites": ("sites", "the site registry: create, list, archive, delete, back up, restore, import"),
+    "accounts": ("accounts", "logins: unlock, list locked logins, reset two-factor login"),
+}
+
 _held_lock = None  # the data folder's lock while this process holds it (its children inherit it)
 _embedded_pgdata: Path | None = None  # the embedded server's folder, when this process started or uses it
 
@@ -51,7 +57,11 @@ class CmsError(RuntimeError):
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in DOMAIN_COMMANDS:  # everything after the word is the domain command's, --help included
+        args = argparse.Namespace(command=argv[0], handler=cmd_domain, domain=argv[0], args=argv[1:])
+    else:
+        args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
@@ -101,48 +111,11 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("--keep-going", action="store_true", help="carry on past a site that fails")
     migrate.set_defaults(handler=cmd_migrate)
 
-    sites = sub.add_parser("sites", help="the site registry: create, list, archive, delete, back up, restore")
-    sites_sub = sites.add_subparsers(dest="action", required=True)
-    create = with_data_dir(sites_sub.add_parser("create", help="create a site from a theme"))
-    for flag in ("--name", "--short-name", "--slug", "--kind", "--domain"):
-        create.add_argument(flag, required=True)
-    create.add_argument("--parent", help="slug of the parent site")
-    create.add_argument("--region", default="")
-    create.add_argument("--theme", help="theme name (default: by level)")
-    admin = create.add_mutually_exclusive_group()
-    admin.add_argument("--admin-password", help="create an admin user with this password (12+ characters)")
-    admin.add_argument("--no-admin", action="store_true", help="create the site without an admin user")
-    listing = with_data_dir(sites_sub.add_parser("list", help="every site with its level, parent, theme and domain"))
-    listing.add_argument("--kind")
-    for action, text in (("archive", "take a site offline, keeping its data"), ("unarchive", "bring an archived site back"),
-                         ("delete", "delete a site for good (schema, rows, media)")):
-        p = with_data_dir(sites_sub.add_parser(action, help=text))
-        p.add_argument("slug")
-        if action == "delete":
-            p.add_argument("--yes", action="store_true", help="confirm")
-    backup = with_data_dir(sites_sub.add_parser("backup", help="back up one site (schema and media) to a file"))
-    backup.add_argument("slug")
-    backup.add_argument("--out", help="file to write (default: <slug>-<time>.tar.gz)")
-    restore = with_data_dir(sites_sub.add_parser("restore", help="restore a site from a backup file"))
-    restore.add_argument("file")
-    restore.add_argument("--slug", help="restore under another slug, beside the original")
-    restore.add_argument("--domain", help="with --slug: the restored copy's domain")
-    bulk = with_data_dir(sites_sub.add_parser("import", help="create every site of a registry file (CSV or YAML); resumable"))
-    bulk.add_argument("file")
-    sites.set_defaults(handler=cmd_sites)
-
-    accounts = sub.add_parser("accounts", help="logins: unlock, list locked logins, reset two-factor login")
-    accounts_sub = accounts.add_subparsers(dest="action", required=True)
-    unlock = with_data_dir(accounts_sub.add_parser("unlock", help="end the lockout of logins after too many failures"))
-    unlock.add_argument("site", help="site slug, or 'all'")
-    unlock.add_argument("--username", help="only this username")
-    unlock.add_argument("--ip", help="only this client address")
-    locks = with_data_dir(accounts_sub.add_parser("locks", help="the logins now locked out, on every site"))
-    locks.add_argument("site", nargs="?", default="all", help="site slug, or 'all' (default)")
-    reset = with_data_dir(accounts_sub.add_parser("reset-2fa", help="remove a user's two-factor devices; they enrol again"))
-    reset.add_argument("site", help="site slug ('central' for the central office)")
-    reset.add_argument("username")
-    accounts.set_defaults(handler=cmd_accounts)
+    # Domains own their commands (Django management commands in their apps); `cms` forwards to them.
+    for word, (_, text) in DOMAIN_COMMANDS.items():
+        domain = sub.add_parser(word, help=text, add_help=False)
+        domain.add_argument("args", nargs=argparse.REMAINDER)
+        domain.set_defaults(handler=cmd_domain, domain=word)
 
     media = sub.add_parser("media", help="media files")
     media_sub = media.add_subparsers(dest="action", required=True)
@@ -264,6 +237,13 @@ def setup_django() -> None:
     import django
 
     django.setup()
+
+
+def setup_django_without_database() -> None:
+    """Django for what reads no data (help, theme checks): settings need a database URL and a secret to load."""
+    os.environ.setdefault("DATABASE_URL", "postgres://localhost/unused")
+    os.environ.setdefault("SECRET_KEY", "no-database-needed-here-" + "x" * 40)
+    setup_django()
 
 
 # --- commands ---
@@ -408,126 +388,47 @@ def _run_management_command(args, name: str, **options) -> int:
         return 0
 
 
-def cmd_sites(args) -> int:
-    from django.core.exceptions import ValidationError
-
-    with database(_data_dir(args), exclusive=False):
-        setup_django()
+def cmd_domain(args) -> int:
+    """`cms sites ...`, `cms accounts ...`: the domain's own management command, against the database."""
+    command, _ = DOMAIN_COMMANDS[args.domain]
+    rest, data_dir = _without_data_dir(args.args)
+    if not rest or "-h" in rest or "--help" in rest:  # help needs no database
+        setup_django_without_database()
         from django.core.management import call_command
 
-        from sites import backup, services
-        from sites.models import Association
-        from sites.registry_import import RegistryFileError, import_registry
-
-        call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
-
-        def site(slug):
-            found = Association.objects.filter(slug=slug).first()
-            if found is None:
-                raise CmsError(f"No site with slug '{slug}'.")
-            return found
+        call_command(command, "--help")
+        return 0
+    with database(_data_dir(argparse.Namespace(data_dir=data_dir)), exclusive=False):
+        setup_django()
+        from django.core.management import CommandError, call_command
 
         try:
-            if args.action == "create":
-                if not args.admin_password and not args.no_admin:
-                    raise CmsError("未设置管理员密码：请用 --admin-password 设置（至少 12 个字符），"
-                                   "或用 --no-admin 明确创建没有管理员的网站。")
-                admin = None if args.no_admin else services.SiteAdmin("admin", args.admin_password)
-                created = services.create_site(
-                    name=args.name, short_name=args.short_name, slug=args.slug, kind=args.kind, domain=args.domain,
-                    parent=site(args.parent) if args.parent else None, region=args.region, theme=args.theme,
-                    admin=admin, progress=_say,
-                )
-                _say(f"Created {created.name} ({created.slug}) at {created.primary_domain}, theme {created.theme} v{created.theme_version}.")
-            elif args.action == "list":
-                rows = Association.objects.select_related("parent").prefetch_related("domains").order_by("id")
-                if args.kind:
-                    rows = rows.filter(kind=args.kind)
-                for row in rows:
-                    state = "archived" if row.archived_at else "live"
-                    theme = f"{row.theme} v{row.theme_version}" if row.theme else "-"
-                    parent = row.parent.slug if row.parent else "-"
-                    print(f"{row.slug:20} {row.get_kind_display():10} parent={parent:12} {theme:28} {row.primary_domain or '-':30} {state}  {row.name}")
-            elif args.action == "archive":
-                services.archive_site(association=site(args.slug))
-                _say(f"Archived {args.slug}: its hosts now answer 410; `cms sites unarchive {args.slug}` brings it back.")
-            elif args.action == "unarchive":
-                services.unarchive_site(association=site(args.slug))
-                _say(f"{args.slug} is live again.")
-            elif args.action == "delete":
-                target = site(args.slug)
-                if not args.yes:
-                    raise CmsError(f"Deleting {args.slug} removes its schema, pages and media for good; add --yes to confirm.")
-                services.delete_site(association=target)
-                _say(f"Deleted {args.slug}.")
-            elif args.action == "backup":
-                import datetime
-
-                target = site(args.slug)
-                out = Path(args.out or f"{args.slug}-{datetime.datetime.now():%Y%m%d-%H%M%S}.tar.gz")
-                backup.backup_site(association=target, target=out)
-                _say(f"Backed up {args.slug} to {out} ({out.stat().st_size / 1024:.0f} KiB).")
-            elif args.action == "restore":
-                restored = backup.restore_site(source=Path(args.file), slug=args.slug, domain=args.domain)
-                _say(f"Restored {restored.name} ({restored.slug}) at {restored.primary_domain}.")
-            elif args.action == "import":
-                created, skipped = import_registry(Path(args.file), progress=_say)
-                _say(f"Imported: {created} created, {skipped} already there.")
-        except ValidationError as error:
-            messages = error.message_dict.values() if hasattr(error, "error_dict") else [error.messages]
-            raise CmsError(" ".join(m for group in messages for m in group)) from None
-        except RegistryFileError as error:
-            raise CmsError(f"{error} Fix it and run the import again: created sites are skipped.") from None
+            call_command(command, *rest)
+        except CommandError as error:
+            raise CmsError(str(error)) from None
     return 0
 
 
-def cmd_accounts(args) -> int:
-    from django.core.exceptions import ValidationError
-
-    with database(_data_dir(args), exclusive=False):
-        setup_django()
-        from django_tenants.utils import schema_context
-
-        from cms.accounts import selectors, services
-        from sites.models import Association
-
-        def schemas(slug: str) -> list[str] | None:
-            if slug == "all":
-                return None
-            found = Association.objects.filter(slug=slug).values_list("schema_name", flat=True).first()
-            if found is None:
-                raise CmsError(f"No site with slug '{slug}'.")
-            return [found]
-
-        if args.action == "unlock":
-            count = services.unlock_logins(schema_names=schemas(args.site), username=args.username, ip_address=args.ip)
-            _say(f"Unlocked: {count} record(s) of failed logins removed.")
-        elif args.action == "locks":
-            rows = selectors.locked_logins(schema_names=schemas(args.site))
-            for row in rows:
-                print(f"{row.schema_name:20} {row.username:24} {row.ip_address or '-':40} "
-                      f"{row.failures:3} failures, last {row.last_attempt:%Y-%m-%d %H:%M:%S}")
-            _say(f"{len(rows)} locked login(s).")
-        elif args.action == "reset-2fa":
-            (schema,) = schemas(args.site) or [None]
-            if schema is None:
-                raise CmsError("Name one site to reset a user's two-factor login on.")
-            try:
-                with schema_context(schema):
-                    services.reset_two_factor(username=args.username)
-            except ValidationError as error:
-                raise CmsError(" ".join(error.messages)) from None
-            _say(f"Two-factor login of {args.username} on {args.site} reset: they set it up again at their next login.")
-    return 0
+def _without_data_dir(argv: list[str]) -> tuple[list[str], str | None]:
+    """`--data-dir X` (or `--data-dir=X`) anywhere in a domain command's arguments: the CLI's, not the command's."""
+    rest, data_dir, skip = [], None, False
+    for index, arg in enumerate(argv):
+        if skip:
+            skip = False
+        elif arg == "--data-dir" and index + 1 < len(argv):
+            data_dir, skip = argv[index + 1], True
+        elif arg.startswith("--data-dir="):
+            data_dir = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+    return rest, data_dir
 
 
 def cmd_themes(args) -> int:
     if args.action == "upgrade":
         return _upgrade_themes(args)
     # Checking a theme needs the page models (for the parent/child rules), not a database or a secret.
-    os.environ.setdefault("DATABASE_URL", "postgres://localhost/unused")
-    os.environ.setdefault("SECRET_KEY", "themes-check-only")
-    setup_django()
+    setup_django_without_database()
     from themes.blueprint import THEMES_DIR, ThemeError, available_themes, get_theme, load_theme
 
     if args.action == "list":

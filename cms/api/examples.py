@@ -20,12 +20,12 @@ query FrontPage {
   site { name shortName kindName parent { name } }
   navigation { label url children { label url } }
   contentPages(kind: ARTICLE, first: 20) {
-    items { id title url ... on ArticlePage { %s } }
+    items { id title url ... on ArticlePage { ARTICLE_FIELDS } }
     pageInfo { hasNextPage endCursor }
   }
   siteSettings { sponsor icpNumber policeNumber siteCode copyright address phone }
 }
-""" % ARTICLE_FIELDS
+""".replace("ARTICLE_FIELDS", ARTICLE_FIELDS)
 
 # The same page built from stock wagtail-grapple's own queries: `pages` for the list and
 # the menu (grapple has no navigation or site-identity query), with the same item fields
@@ -34,7 +34,7 @@ STOCK_PAGE_QUERY = """
 query FrontPage {
   menu: pages(inMenu: true, limit: 20) { title url }
   pages(contentType: "pages.ArticlePage", limit: 20, order: "-first_published_at") {
-    id title url ... on ArticlePage { %s }
+    id title url ... on ArticlePage { ARTICLE_FIELDS }
   }
 }
-""" % ARTICLE_FIELDS
+""".replace("ARTICLE_FIELDS", ARTICLE_FIELDS)

@@ -5,6 +5,7 @@ a time limit on executing one.
 from __future__ import annotations
 
 import hashlib
+import logging
 import json
 import threading
 import time
@@ -17,6 +18,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from graphql import ExecutionContext, GraphQLError, parse, specified_rules, validate
 
 from .limits import validation_rules
+
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=512)
@@ -115,7 +118,7 @@ def statements_cancelled_at(deadline: Deadline, using: str = DEFAULT_DB_ALIAS):
                 try:
                     raw.cancel_safe(timeout=2)
                 except Exception:  # a failed cancel leaves the per-field check to stop the work
-                    pass
+                    log.warning("Could not cancel the statement of a request past its time limit", exc_info=True)
 
     timer = threading.Timer(max(deadline.remaining(), 0), cancel)
     timer.daemon = True

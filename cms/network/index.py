@@ -65,7 +65,7 @@ def bump_network_version() -> None:
 
 def current_network_version() -> int:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT last_value, is_called FROM {get_public_schema_name()}.{VERSION_SEQUENCE}")
+        cursor.execute(f"SELECT last_value, is_called FROM {get_public_schema_name()}.{VERSION_SEQUENCE}")  # noqa: S608 (our own schema names)
         last_value, is_called = cursor.fetchone()
     return last_value if is_called else 0
 

@@ -73,6 +73,9 @@ class IndexEntry(models.Model):
 class SyndicationPolicy(models.Model):
     """How a site takes items pushed down to it by the central office or a parent federation."""
 
+    def __str__(self):
+        return f"{self.site}：{self.get_landing_display()}"
+
     class Landing(models.TextChoices):
         DRAFT = "draft", "存为草稿，由本站编辑审核后发布"
         PUBLISH = "publish", "直接发布（本站设有审核流程时进入审核）"
@@ -163,6 +166,9 @@ class Syndication(models.Model):
 
 class SyndicationEvent(models.Model):
     """The record of every move: who did what, when, from which site to which."""
+
+    def __str__(self):
+        return f"{self.action}：{self.from_site} → {self.to_site}"
 
     syndication = models.ForeignKey(Syndication, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=30)

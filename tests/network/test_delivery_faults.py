@@ -43,7 +43,7 @@ def test_a_push_killed_at_each_point_lands_exactly_once_on_every_receiver(commit
     # When the worker is killed again and again, at different points, and restarted each time
     exits = [run_worker(CMS_FAILPOINTS=kill, CMS_TASK_LEASE_GRACE_SECONDS="0") for kill in KILLS]
     print("\nworker run | killed at | exit code")
-    for number, (kill, code) in enumerate(zip(KILLS, exits), 1):
+    for number, (kill, code) in enumerate(zip(KILLS, exits, strict=True), 1):
         print(f"{number} | {kill or '(not killed)'} | {code}")
     # Then it died where it was told to, and the last run finished the job
     assert exits == [-9, -9, -9, -9, 0]
