@@ -194,3 +194,36 @@ def _descendant_ids(site: Association) -> set[int]:
     return found
 
 
+
+
+def withhold_refused_scheduled() -> list[int]:
+    """Before Wagtail's publish_scheduled runs in this schema: each revision due to go live that screening
+    now refuses (the lexicon may have changed since it was scheduled) loses its schedule, and the hits are
+    recorded as findings for the site's editors, so the other due pages still go live. Returns the page ids."""
+    from django.utils import timezone as tz
+    from wagtail.models import Page, Revision
+
+    from .models import Finding
+    from .publishing import refusal
+    from .screening import site_of_schema
+
+    site = site_of_schema()
+    withheld = []
+    due = Revision.page_revisions.filter(approved_go_live_at__lt=tz.now()).order_by("approved_go_live_at")
+    for revision in due:
+        problem = refusal(revision=revision, site=site)
+        if problem is None:
+            continue
+        with transaction.atomic():
+            Revision.objects.filter(pk=revision.pk).update(approved_go_live_at=None)
+            title = str(revision.object_str)[:255]
+            if site is not None:
+                Finding.objects.bulk_create(
+                    Finding(site=site, page_id=int(revision.object_id), page_title=title, word=hit.word,
+                            category=hit.category, level=hit.level, field=f"定时发布已取消：{hit.field}"[:100],
+                            context=hit.context[:200])
+                    for hit in problem.result.hits if hit.level != Level.NOTE
+                )
+        withheld.append(int(revision.object_id))
+    Page.objects.filter(pk__in=withheld, live=False).update(go_live_at=None)
+    return withheld
