@@ -14,6 +14,7 @@
     cms benchmark graphql    our GraphQL endpoint against stock wagtail-grapple, side by side
     cms benchmark network    the national feeds over a national index of 1,000 sites, p50/p95 over HTTP
     cms benchmark search     Chinese search: P@10, R@10, nDCG@10 and p50/p95 against plain PostgreSQL, 100,000 documents
+    cms benchmark screening  sensitive words: chars/s, one article's time, recall on evasions, false alarms
     cms loadtest             the real server under a mixed load across N sites (source checkout only)
     cms bench                every benchmark in one run, one summary table (source checkout only)
 """
@@ -147,7 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     search.set_defaults(handler=cmd_search)
 
     bench = sub.add_parser("benchmark", help="measure against the stock peers, on a throwaway database")
-    bench.add_argument("target", choices=["graphql", "provisioning", "network", "search"], help="what to measure")
+    bench.add_argument("target", choices=["graphql", "provisioning", "network", "search", "screening"], help="what to measure")
     bench.add_argument("--sites", type=int, default=1000,
                        help="provisioning: sites to grow the fleet to; network: sites in the index (default 1000)")
     bench.add_argument("--items", type=int, default=50, help="network: published items a site (default 50)")
@@ -493,6 +494,11 @@ def cmd_benchmark(args) -> int:
         from django.core.management import call_command
         from django.db import connections
 
+        if args.target == "screening":  # in process, on generated corpora (benchmarks/screening.py)
+            from benchmarks import screening
+
+            print(screening.report(screening.measure()))
+            return 0
         if args.target == "provisioning":
             from benchmarks import provisioning
             from sites.fleet import migrate_fleet

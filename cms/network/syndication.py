@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
@@ -415,15 +416,26 @@ def _land(page, *, publish: bool, user) -> str:
     if not publish:
         return "存为草稿"
     if user is not None and page.permissions_for_user(user).can_publish():
-        revision.publish(user=user)
-        return "已发布"
+        return _publish(revision, user)
     workflow = page.get_workflow()
     if workflow is None:
-        revision.publish(user=user)
-        return "已发布"
+        return _publish(revision, user)
     if not page.workflow_in_progress:
         workflow.start(page, user)
     return f"已提交审核（{workflow.name}）"
+
+
+def _publish(revision, user) -> str:
+    """Publish a landed copy. Screening (cms/review) runs at every publish against the receiver's lexicon
+    and refuses with PermissionDenied: an editor accepting is told why and nothing is adopted; a delivery
+    or an update without an editor keeps the copy as a draft and records why."""
+    try:
+        revision.publish(user=user)
+    except PermissionDenied as refused:
+        if user is not None:
+            raise SyndicationError(str(refused)) from None
+        return f"未发布，存为草稿（{refused}）"
+    return "已发布"
 
 
 def _name(user) -> str:

@@ -67,6 +67,7 @@ SHARED_APPS = [
     "cms.core",
     "cms.network",
     "cms.search",
+    "cms.review",
     "graphene_django",
     "graphene_django_graphiql_static",  # GraphiQL's scripts and styles, served locally (no CDN)
     "grapple",

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 import rjieba
 
+from .normalise import fold
+
 SEARCH_CONFIG = "simple"
-INDEX_FORMAT = 2  # bump when index_text changes: site templates are rebuilt, `cms search reindex` rewrites sites
+INDEX_FORMAT = 3  # bump when index_text changes: site templates are rebuilt, `cms search reindex` rewrites sites
 MAX_QUERY_CHARS = 200
 MAX_INDEXED_CHARS = 16_000  # per field: within PostgreSQL's 16,383 positions; beyond, text adds little
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -38,8 +40,9 @@ class QueryError(ValueError):
 
 
 def normalize(text: str) -> str:
-    """Full-width letters and digits to half-width, lower case (NFKC keeps Chinese as it is)."""
-    return unicodedata.normalize("NFKC", text or "").lower()
+    """Full-width letters and digits to half-width, lower case, traditional Chinese to simplified
+    (詩歌 finds 诗歌 and back): the folding screening uses too (cms/text/normalise.py)."""
+    return fold(unicodedata.normalize("NFKC", text or "").lower())
 
 
 def _is_term(token: str) -> bool:

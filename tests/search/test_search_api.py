@@ -256,3 +256,12 @@ def test_adjacent_characters_are_found_deep_in_a_long_body(client, alpha):
     filler = "。".join(["文艺工作者深入生活扎根人民"] * 1200)  # about 16,000 characters
     add_article(alpha, "长文", summary="", body=paragraph(filler[:15000] + "岚舟"))
     assert titles(client, "岚舟") == ["长文"]
+
+
+def test_traditional_and_simplified_chinese_find_each_other(client, alpha):
+    # given one article in simplified and one in traditional characters
+    add_article(alpha, "诗歌朗诵会", summary="青年诗人朗诵新作。")
+    add_article(alpha, "詩詞講座", summary="古典詩詞賞析。")
+    # when searched in the other script / then each is found
+    assert "诗歌朗诵会" in titles(client, "詩歌")
+    assert "詩詞講座" in titles(client, "诗词")

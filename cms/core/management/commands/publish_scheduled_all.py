@@ -1,5 +1,6 @@
 from django.core.management import BaseCommand, call_command
 
+from cms.review.services import withhold_refused_scheduled
 from sites.selectors import all_schemas
 
 
@@ -13,6 +14,9 @@ class Command(BaseCommand):
         for schema in all_schemas():
             try:
                 with schema_context(schema):
+                    withheld = withhold_refused_scheduled()  # screening refuses these now: not published
+                    if withheld:
+                        self.stderr.write(f"{schema}: scheduled publishing withheld by screening for pages {withheld}")
                     call_command("publish_scheduled", verbosity=0)
             except Exception as error:  # one broken site must not stop the others
                 failures += 1
