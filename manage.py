@@ -1,5 +1,6 @@
 #!/usr/bin/env python
 """Django's command-line utility; `cms manage ...` is the same with the embedded database started."""
+
 import os
 import sys
 

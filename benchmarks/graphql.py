@@ -45,8 +45,14 @@ def build_site(*, articles: int, progress=print):
 
     if Association.objects.filter(slug="bench").exists():
         return
-    site = create_site(name="基准测试网站", short_name="基准", slug="bench", kind="national_federation", domain=BENCH_HOST,
-                       theme="blank")
+    site = create_site(
+        name="基准测试网站",
+        short_name="基准",
+        slug="bench",
+        kind="national_federation",
+        domain=BENCH_HOST,
+        theme="blank",
+    )
     with schema_context(site.schema_name):
         from wagtail.models import Site
 
@@ -82,18 +88,32 @@ def add_article(section, number: int, *, title: str | None = None, tags: tuple[s
     article = ArticlePage(
         title=title or f"基准文章{number:04d}：文艺工作者深入基层开展创作",
         date=f"2026-{1 + number % 12:02d}-{1 + number % 28:02d}",
-        author="宣传部", source="基准", summary="文艺工作者深入生活、扎根人民，创作了一批优秀作品。" * 2,
-        cover=cover, art_forms=["literature", "music"],
+        author="宣传部",
+        source="基准",
+        summary="文艺工作者深入生活、扎根人民，创作了一批优秀作品。" * 2,
+        cover=cover,
+        art_forms=["literature", "music"],
         body=[
             {"type": "paragraph", "value": "<p>" + "会议强调，要坚持以人民为中心的创作导向。" * 8 + "</p>"},
             {"type": "image", "value": {"image": inline.pk, "caption": "活动现场"}},
             {"type": "paragraph", "value": "<p>" + "与会代表深入交流，提出了许多意见建议。" * 8 + "</p>"},
-            {"type": "gallery", "value": {"title": "组图", "images": [
-                {"image": cover.pk, "caption": "一"}, {"image": inline.pk, "caption": "二"}]}},
+            {
+                "type": "gallery",
+                "value": {
+                    "title": "组图",
+                    "images": [{"image": cover.pk, "caption": "一"}, {"image": inline.pk, "caption": "二"}],
+                },
+            },
             {"type": "quote", "value": {"text": "文艺是时代前进的号角", "attribution": ""}},
             {"type": "attachment", "value": {"document": document.pk, "title": "会议材料"}},
-            {"type": "table", "value": {"data": [["项目", "数量"], ["作品", str(number)]],
-                                        "first_row_is_table_header": True, "first_col_is_header": False}},
+            {
+                "type": "table",
+                "value": {
+                    "data": [["项目", "数量"], ["作品", str(number)]],
+                    "first_row_is_table_header": True,
+                    "first_col_is_header": False,
+                },
+            },
         ],
     )
     article.tags.add("工作动态", f"专题{number % 10}", *tags)
@@ -139,8 +159,17 @@ class Result:
     throughput: float
 
 
-def measure(*, name: str, url: str, query: str, list_key: str, requests_for_latency: int, seconds: float,
-            concurrency: int, fresh: bool = False) -> Result:
+def measure(
+    *,
+    name: str,
+    url: str,
+    query: str,
+    list_key: str,
+    requests_for_latency: int,
+    seconds: float,
+    concurrency: int,
+    fresh: bool = False,
+) -> Result:
     """Latency and throughput of one endpoint; `fresh` asks ours to execute every request (no answer cache)."""
     import requests
 
@@ -190,13 +219,18 @@ def measure(*, name: str, url: str, query: str, list_key: str, requests_for_late
     elapsed = time.monotonic() - started
     latencies.sort()
     return Result(
-        name=name, queries=queries, items=items, median_ms=statistics.median(latencies),
-        p95_ms=latencies[max(0, int(len(latencies) * 0.95) - 1)], throughput=done / elapsed,
+        name=name,
+        queries=queries,
+        items=items,
+        median_ms=statistics.median(latencies),
+        p95_ms=latencies[max(0, int(len(latencies) * 0.95) - 1)],
+        throughput=done / elapsed,
     )
 
 
-def report(results: list[Result], stock: Result, *, articles: int, workers: int, concurrency: int,
-           seconds: float) -> str:
+def report(
+    results: list[Result], stock: Result, *, articles: int, workers: int, concurrency: int, seconds: float
+) -> str:
     lines = [
         "GraphQL benchmark: a typical front page (navigation, the 20 latest articles with StreamField bodies",
         "and image renditions, footer), over real HTTP.",

@@ -46,8 +46,7 @@ TARGET_RSS_GROWTH = 10.0  # percent
 SEARCH_WORDS = ["书法", "京剧", "惠民演出", "采风", "文艺志愿服务", "创作"]
 FEED_QUERY = "{ networkFeed(first: 20) { items { title url site { name } } pageInfo { hasNextPage endCursor } } }"
 SEARCH_QUERY = "query($q: String!) { search(query: $q, first: 10) { totalCount items { title url snippet } } }"
-PAGES_QUERY = ('{ pages(contentType: "pages.ArticlePage", inSite: true, limit: 100, offset: %d, order: "id") '
-               '{ slug } }')
+PAGES_QUERY = '{ pages(contentType: "pages.ArticlePage", inSite: true, limit: 100, offset: %d, order: "id") { slug } }'
 
 
 def parse_mix(text: str) -> dict[str, float]:
@@ -79,8 +78,9 @@ class LoadSite:
     section_id: int
 
 
-def build_sites(*, sites: int, articles: int, editor_password: str,
-                progress: Callable[[str], None] = print) -> list[LoadSite]:
+def build_sites(
+    *, sites: int, articles: int, editor_password: str, progress: Callable[[str], None] = print
+) -> list[LoadSite]:
     """`sites` sites from the blank theme (the first a national federation, the others provincial federations
     below it), each with a news section of `articles` published articles (each with its own cover, inline image,
     gallery, document and table, tagged with one of SEARCH_WORDS) and an editor (a superuser) who may log in to
@@ -108,21 +108,33 @@ def build_sites(*, sites: int, articles: int, editor_password: str,
             section = add_section(wagtail_site.root_page)
             for item in range(articles):
                 word = SEARCH_WORDS[(number + item) % len(SEARCH_WORDS)]
-                add_article(section, number * 1000 + item, tags=(word,),
-                            title=f"压测{number:03d}号网站{word}活动纪实（{item + 1}）")
+                add_article(
+                    section,
+                    number * 1000 + item,
+                    tags=(word,),
+                    title=f"压测{number:03d}号网站{word}活动纪实（{item + 1}）",
+                )
             settings = SiteSettings.for_site(wagtail_site)
             settings.icp_number = "京ICP备00000000号"
-            settings.navigation = [{"type": "menu", "value": {"label": "", "page": section.pk, "url": "",
-                                                              "children": []}}]
+            settings.navigation = [
+                {"type": "menu", "value": {"label": "", "page": section.pk, "url": "", "children": []}}
+            ]
             settings.save()
             editor = get_user_model().objects.create_superuser(username=EDITOR_USERNAME, email="", password=None)
             editor.password = password_hash
             editor.save(update_fields=["password"])
             sections[slug] = section.pk
 
-        site = create_site(name=name, short_name=f"压测{number:03d}", slug=slug, domain=f"{slug}.localhost",
-                           kind="national_federation" if parent is None else "provincial", parent=parent,
-                           theme="blank", populate=populate)
+        site = create_site(
+            name=name,
+            short_name=f"压测{number:03d}",
+            slug=slug,
+            domain=f"{slug}.localhost",
+            kind="national_federation" if parent is None else "provincial",
+            parent=parent,
+            theme="blank",
+            populate=populate,
+        )
         parent = parent or site
         made.append(LoadSite(slug=slug, domain=f"{slug}.localhost", section_id=sections[slug]))
         progress(f"  site {number + 1}/{sites}: {slug} ({articles} articles)")
@@ -186,8 +198,9 @@ class Client:
     def host(self, slug: str | None) -> str:
         return f"{slug}.localhost:{self.port}" if slug else f"{CENTRAL_HOST}:{self.port}"
 
-    def graphql(self, slug: str | None, query: str, *, variables: dict | None = None, fresh: bool,
-                get: bool = False) -> dict:
+    def graphql(
+        self, slug: str | None, query: str, *, variables: dict | None = None, fresh: bool, get: bool = False
+    ) -> dict:
         headers = {"Host": self.host(slug), "Accept": "application/json"}
         if fresh:
             headers["Cache-Control"] = "no-cache"
@@ -195,11 +208,17 @@ class Client:
             params = {"query": query}
             if variables:
                 params["variables"] = json.dumps(variables, ensure_ascii=False)
-            response = self.session.get(f"{self.base}/graphql/", params=params, headers=headers, timeout=TIMEOUT,
-                                        allow_redirects=False)
+            response = self.session.get(
+                f"{self.base}/graphql/", params=params, headers=headers, timeout=TIMEOUT, allow_redirects=False
+            )
         else:
-            response = self.session.post(f"{self.base}/graphql/", json={"query": query, "variables": variables or {}},
-                                         headers=headers, timeout=TIMEOUT, allow_redirects=False)
+            response = self.session.post(
+                f"{self.base}/graphql/",
+                json={"query": query, "variables": variables or {}},
+                headers=headers,
+                timeout=TIMEOUT,
+                allow_redirects=False,
+            )
         if response.status_code != 200:
             raise RequestFailed(f"HTTP {response.status_code}")
         try:
@@ -237,7 +256,10 @@ class Editor:
         if page.status_code != 200:
             raise RequestFailed(f"HTTP {page.status_code} (login page)")
         response = c.session.post(
-            f"{c.base}/admin/login/", headers={"Host": host}, timeout=TIMEOUT, allow_redirects=False,
+            f"{c.base}/admin/login/",
+            headers={"Host": host},
+            timeout=TIMEOUT,
+            allow_redirects=False,
             data={"username": EDITOR_USERNAME, "password": self.password, "csrfmiddlewaretoken": self._csrf(page.text)},
         )
         if response.status_code != 302:
@@ -252,16 +274,27 @@ class Editor:
         if form.status_code != 200:
             raise RequestFailed(f"HTTP {form.status_code} (add form)")
         response = c.session.post(
-            f"{c.base}{path}", headers={"Host": host}, timeout=TIMEOUT, allow_redirects=False,
+            f"{c.base}{path}",
+            headers={"Host": host},
+            timeout=TIMEOUT,
+            allow_redirects=False,
             data={
-                "csrfmiddlewaretoken": self._csrf(form.text), "title": title, "slug": page_slug,
-                "date": time.strftime("%Y-%m-%d"), "summary": f"编辑在后台发布的{word}稿件。",
-                "author": "压测编辑", "tags": word, "body-count": "0", "action-publish": "action-publish",
+                "csrfmiddlewaretoken": self._csrf(form.text),
+                "title": title,
+                "slug": page_slug,
+                "date": time.strftime("%Y-%m-%d"),
+                "summary": f"编辑在后台发布的{word}稿件。",
+                "author": "压测编辑",
+                "tags": word,
+                "body-count": "0",
+                "action-publish": "action-publish",
             },
         )
         if response.status_code != 302 or "/add/" in response.headers.get("Location", ""):
             errors = re.findall(r'class="error-message"[^>]*>\s*<[^>]+>([^<]+)', response.text or "")
-            raise RequestFailed(f"HTTP {response.status_code} (publish not acknowledged{': ' + errors[0] if errors else ''})")
+            raise RequestFailed(
+                f"HTTP {response.status_code} (publish not acknowledged{': ' + errors[0] if errors else ''})"
+            )
 
 
 def memory(*, gunicorn_pid: int, pgdata: Path) -> Memory:
@@ -285,18 +318,33 @@ def memory(*, gunicorn_pid: int, pgdata: Path) -> Memory:
     return Memory(workers=workers, postgres=total, postgres_processes=count)
 
 
-def run(*, port: int, sites: list[LoadSite], editor_password: str, mix: dict[str, float], connections: int,
-        seconds: float, max_requests: int | None, workers: int, threads: int, articles: int, gunicorn_pid: int,
-        pgdata: Path,
-        seed: int = 2026, progress: Callable[[str], None] = print) -> Result:
+def run(
+    *,
+    port: int,
+    sites: list[LoadSite],
+    editor_password: str,
+    mix: dict[str, float],
+    connections: int,
+    seconds: float,
+    max_requests: int | None,
+    workers: int,
+    threads: int,
+    articles: int,
+    gunicorn_pid: int,
+    pgdata: Path,
+    seed: int = 2026,
+    progress: Callable[[str], None] = print,
+) -> Result:
     """Warm up, then `connections` threads send the mix for `seconds` (or until `max_requests`), then check that
     every acknowledged publish is visible."""
     from concurrent.futures import ThreadPoolExecutor
 
     editors = {site.slug: Editor(port=port, site=site, password=editor_password) for site in sites}
     started = time.monotonic()
-    progress(f"Warming up: every site's front page (cached and executed), the feed, each search word, "
-             f"{len(sites)} editor logins...")
+    progress(
+        f"Warming up: every site's front page (cached and executed), the feed, each search word, "
+        f"{len(sites)} editor logins..."
+    )
     local = threading.local()
 
     def client() -> Client:
@@ -324,8 +372,13 @@ def run(*, port: int, sites: list[LoadSite], editor_password: str, mix: dict[str
     warmup_seconds = time.monotonic() - started
     memory_start = memory(gunicorn_pid=gunicorn_pid, pgdata=pgdata)
 
-    weights = [("pages cached", mix["cached"]), ("pages executed", mix["executed"]), ("feed", mix["feed"]),
-               ("search", mix["search"]), ("publish", mix["publish"])]
+    weights = [
+        ("pages cached", mix["cached"]),
+        ("pages executed", mix["executed"]),
+        ("feed", mix["feed"]),
+        ("search", mix["search"]),
+        ("publish", mix["publish"]),
+    ]
     names, cumulative = [n for n, w in weights if w > 0], []
     total = 0.0
     for _, w in ((n, w) for n, w in weights if w > 0):
@@ -335,8 +388,11 @@ def run(*, port: int, sites: list[LoadSite], editor_password: str, mix: dict[str
     acknowledged: list[Publish] = []
     lock = threading.Lock()
     issued = 0
-    progress(f"Load: {connections} connections for {seconds:g} s"
-             + (f" or {max_requests} requests" if max_requests else "") + "...")
+    progress(
+        f"Load: {connections} connections for {seconds:g} s"
+        + (f" or {max_requests} requests" if max_requests else "")
+        + "..."
+    )
     begin = time.monotonic()
     deadline = begin + seconds
 
@@ -393,10 +449,24 @@ def run(*, port: int, sites: list[LoadSite], editor_password: str, mix: dict[str
 
     progress(f"Checking that the {len(acknowledged)} acknowledged publishes are in their sites' pages lists...")
     lost = verify_publishes(port=port, acknowledged=acknowledged)
-    return Result(sites=len(sites), articles=articles, connections=connections, seconds=seconds, elapsed=elapsed,
-                  max_requests=max_requests, workers=workers, threads=threads, mix=mix, samples=samples, acknowledged=acknowledged,
-                  lost=lost, memory_start=memory_start, memory_end=memory_end, warmup_seconds=warmup_seconds,
-                  search_hits=hits)
+    return Result(
+        sites=len(sites),
+        articles=articles,
+        connections=connections,
+        seconds=seconds,
+        elapsed=elapsed,
+        max_requests=max_requests,
+        workers=workers,
+        threads=threads,
+        mix=mix,
+        samples=samples,
+        acknowledged=acknowledged,
+        lost=lost,
+        memory_start=memory_start,
+        memory_end=memory_end,
+        warmup_seconds=warmup_seconds,
+        search_hits=hits,
+    )
 
 
 def _page_query() -> str:
@@ -449,22 +519,33 @@ def figures(result: Result) -> dict:
         mine = [s for s in result.samples if s.endpoint == endpoint]
         latencies = [s.ms for s in mine]
         rows[endpoint] = {
-            "requests": len(mine), "errors": sum(1 for s in mine if s.error),
+            "requests": len(mine),
+            "errors": sum(1 for s in mine if s.error),
             "throughput": len(mine) / result.elapsed if result.elapsed else 0.0,
-            "p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95),
+            "p50_ms": percentile(latencies, 50),
+            "p95_ms": percentile(latencies, 95),
             "p99_ms": percentile(latencies, 99),
         }
-    growth = {str(pid): _growth(result.memory_start.workers[pid], result.memory_end.workers[pid])
-              for pid in result.memory_start.workers if pid in result.memory_end.workers}
+    growth = {
+        str(pid): _growth(result.memory_start.workers[pid], result.memory_end.workers[pid])
+        for pid in result.memory_start.workers
+        if pid in result.memory_end.workers
+    }
     all_ms = [s.ms for s in result.samples]
     return {
-        "sites": result.sites, "connections": result.connections, "seconds": result.elapsed,
-        "workers": result.workers, "threads": result.threads, "endpoints": rows,
-        "requests": len(result.samples), "errors": sum(1 for s in result.samples if s.error),
+        "sites": result.sites,
+        "connections": result.connections,
+        "seconds": result.elapsed,
+        "workers": result.workers,
+        "threads": result.threads,
+        "endpoints": rows,
+        "requests": len(result.samples),
+        "errors": sum(1 for s in result.samples if s.error),
         "throughput": len(result.samples) / result.elapsed if result.elapsed else 0.0,
         "p99_ms": percentile(all_ms, 99),
         "errors_by_kind": dict(Counter(s.error for s in result.samples if s.error)),
-        "publishes_acknowledged": len(result.acknowledged), "publishes_lost": len(result.lost),
+        "publishes_acknowledged": len(result.acknowledged),
+        "publishes_lost": len(result.lost),
         "worker_rss_growth_pct": growth,
         "max_worker_rss_growth_pct": max(growth.values()) if growth else None,
         "workers_replaced": sorted(set(result.memory_start.workers) ^ set(result.memory_end.workers)),
@@ -482,20 +563,28 @@ def report(result: Result) -> str:
     cap = f", at most {result.max_requests} requests" if result.max_requests else ""
     lines = [
         "Load test: the real server (gunicorn, production settings) over real HTTP on 127.0.0.1.",
-        (f"Sites: {result.sites} (blank theme; {result.articles} published articles each, every one with its own cover,"
-         f" inline image, gallery, document and table); central office on localhost."),
-        (f"Server: {result.workers} gunicorn workers, {result.threads} thread(s) each; CMS_REQUIRE_2FA=0, so the editors' admin logins need no"
-         " second factor."),
-        (f"Client: {result.connections} connections for {result.seconds:g} s{cap} (ran {result.elapsed:.1f} s, after a"
-         f" {result.warmup_seconds:.1f} s warm-up). Mix: {mix}."),
-        ("pages: the typical front-page query on a random site, through the answer cache ('cached') or"
-         " with Cache-Control: no-cache ('executed'); feed: networkFeed(first: 20) on the central host, answer cache"
-         " on; search: national search for a word the content holds, executed; publish: an editor publishes an"
-         " article through the admin's add-page form (form GET + POST)."),
+        (
+            f"Sites: {result.sites} (blank theme; {result.articles} published articles each, every one with its own cover,"
+            f" inline image, gallery, document and table); central office on localhost."
+        ),
+        (
+            f"Server: {result.workers} gunicorn workers, {result.threads} thread(s) each; CMS_REQUIRE_2FA=0,"
+            " so the editors' admin logins need no"
+            " second factor."
+        ),
+        (
+            f"Client: {result.connections} connections for {result.seconds:g} s{cap} (ran {result.elapsed:.1f} s, after a"
+            f" {result.warmup_seconds:.1f} s warm-up). Mix: {mix}."
+        ),
+        (
+            "pages: the typical front-page query on a random site, through the answer cache ('cached') or"
+            " with Cache-Control: no-cache ('executed'); feed: networkFeed(first: 20) on the central host, answer cache"
+            " on; search: national search for a word the content holds, executed; publish: an editor publishes an"
+            " article through the admin's add-page form (form GET + POST)."
+        ),
         "",
     ]
-    header = (f"{'endpoint':16}{'requests':>9}{'errors':>8}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-              f"   target")
+    header = f"{'endpoint':16}{'requests':>9}{'errors':>8}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}   target"
     lines += [header, "-" * (len(header) + 14)]
     for endpoint in ENDPOINTS:
         row = data["endpoints"][endpoint]
@@ -509,44 +598,71 @@ def report(result: Result) -> str:
         if not row["requests"]:
             lines.append(f"{endpoint:16}{0:>9}{'':>8}{'':>9}{'-':>9}{'-':>9}{'-':>9}   (not in the mix)")
             continue
-        lines.append(f"{endpoint:16}{row['requests']:>9}{row['errors']:>8}{row['throughput']:>9.1f}"
-                     f"{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}{row['p99_ms']:>9.1f}   {verdict}")
-    lines.append(f"{'all':16}{data['requests']:>9}{data['errors']:>8}{data['throughput']:>9.1f}"
-                 f"{percentile([s.ms for s in result.samples], 50):>9.1f}"
-                 f"{percentile([s.ms for s in result.samples], 95):>9.1f}{data['p99_ms']:>9.1f}")
+        lines.append(
+            f"{endpoint:16}{row['requests']:>9}{row['errors']:>8}{row['throughput']:>9.1f}"
+            f"{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}{row['p99_ms']:>9.1f}   {verdict}"
+        )
+    lines.append(
+        f"{'all':16}{data['requests']:>9}{data['errors']:>8}{data['throughput']:>9.1f}"
+        f"{percentile([s.ms for s in result.samples], 50):>9.1f}"
+        f"{percentile([s.ms for s in result.samples], 95):>9.1f}{data['p99_ms']:>9.1f}"
+    )
     lines.append("")
     if data["errors_by_kind"]:
-        lines.append("Errors by kind: " + "; ".join(f"{kind}: {n}" for kind, n in
-                                                    sorted(data["errors_by_kind"].items(), key=lambda x: -x[1])))
+        lines.append(
+            "Errors by kind: "
+            + "; ".join(f"{kind}: {n}" for kind, n in sorted(data["errors_by_kind"].items(), key=lambda x: -x[1]))
+        )
     else:
         lines.append("Errors by kind: none (target: 0).")
-    lines.append(f"Publishes: {len(result.acknowledged)} acknowledged; {len(result.acknowledged) - len(result.lost)}"
-                 f" of them in their site's GraphQL pages list afterwards; lost: {len(result.lost)} (target 0)"
-                 + (" -- " + ", ".join(f"{p.slug}/{p.page_slug}" for p in result.lost[:5]) if result.lost else "")
-                 + ".")
+    lines.append(
+        f"Publishes: {len(result.acknowledged)} acknowledged; {len(result.acknowledged) - len(result.lost)}"
+        f" of them in their site's GraphQL pages list afterwards; lost: {len(result.lost)} (target 0)"
+        + (" -- " + ", ".join(f"{p.slug}/{p.page_slug}" for p in result.lost[:5]) if result.lost else "")
+        + "."
+    )
     if result.search_hits:
-        lines.append("Search words and their national hits at warm-up: "
-                     + ", ".join(f"{w} {n}" for w, n in result.search_hits.items()) + ".")
+        lines.append(
+            "Search words and their national hits at warm-up: "
+            + ", ".join(f"{w} {n}" for w, n in result.search_hits.items())
+            + "."
+        )
     lines += ["", f"{'memory (RSS)':28}{'start MiB':>10}{'end MiB':>10}{'growth':>9}   target"]
     start, end = result.memory_start, result.memory_end
     for pid, rss in start.workers.items():
         if pid in end.workers:
             growth = _growth(rss, end.workers[pid])
             verdict = f"< {TARGET_RSS_GROWTH:.0f} %  " + ("met" if growth < TARGET_RSS_GROWTH else "NOT met")
-            lines.append(f"{'gunicorn worker ' + str(pid):28}{rss / 2**20:>10.1f}{end.workers[pid] / 2**20:>10.1f}"
-                         f"{growth:>8.1f}%   {verdict}")
+            lines.append(
+                f"{'gunicorn worker ' + str(pid):28}{rss / 2**20:>10.1f}{end.workers[pid] / 2**20:>10.1f}"
+                f"{growth:>8.1f}%   {verdict}"
+            )
         else:
-            lines.append(f"{'gunicorn worker ' + str(pid):28}{rss / 2**20:>10.1f}{'gone':>10}{'':>9}   replaced: NOT met")
+            lines.append(
+                f"{'gunicorn worker ' + str(pid):28}{rss / 2**20:>10.1f}{'gone':>10}{'':>9}   replaced: NOT met"
+            )
     for pid in end.workers:
         if pid not in start.workers:
             lines.append(f"{'gunicorn worker ' + str(pid):28}{'new':>10}{end.workers[pid] / 2**20:>10.1f}")
-    lines.append(f"{'PostgreSQL (' + str(end.postgres_processes) + ' processes)':28}{start.postgres / 2**20:>10.1f}"
-                 f"{end.postgres / 2**20:>10.1f}{data['postgres_rss_growth_pct']:>8.1f}%   (shared buffers counted"
-                 " in each process that touched them)")
-    met = (data["errors"] == 0 and not result.lost and not data["workers_replaced"]
-           and all(data["endpoints"][e]["p99_ms"] < t for e, t in TARGET_P99_MS.items()
-                   if data["endpoints"][e]["requests"])
-           and (data["max_worker_rss_growth_pct"] or 0) < TARGET_RSS_GROWTH)
-    lines += ["", (f"Targets (DESIGN.md 6): 0 errors, 0 lost publishes, p99 < 100 ms cached and < 400 ms executed,"
-                   f" worker RSS growth < {TARGET_RSS_GROWTH:.0f} %: {'all met' if met else 'NOT all met'}.")]
+    lines.append(
+        f"{'PostgreSQL (' + str(end.postgres_processes) + ' processes)':28}{start.postgres / 2**20:>10.1f}"
+        f"{end.postgres / 2**20:>10.1f}{data['postgres_rss_growth_pct']:>8.1f}%   (shared buffers counted"
+        " in each process that touched them)"
+    )
+    met = (
+        data["errors"] == 0
+        and not result.lost
+        and not data["workers_replaced"]
+        and all(
+            data["endpoints"][e]["p99_ms"] < t for e, t in TARGET_P99_MS.items() if data["endpoints"][e]["requests"]
+        )
+        and (data["max_worker_rss_growth_pct"] or 0) < TARGET_RSS_GROWTH
+    )
+    lines += [
+        "",
+        (
+            f"Targets (DESIGN.md 6): 0 errors, 0 lost publishes, p99 < 100 ms cached and < 400 ms executed,"
+            f" worker RSS growth < {TARGET_RSS_GROWTH:.0f} %: {'all met' if met else 'NOT all met'}."
+        ),
+    ]
     return "\n".join(lines)

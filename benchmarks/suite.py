@@ -17,8 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 TARGETS = ["graphql", "provisioning", "network", "search", "loadtest"]
-PEERS = {"graphql": "stock wagtail-grapple", "provisioning": "stock django-tenants", "network": "—",
-         "search": "plain PostgreSQL", "loadtest": "—"}
+PEERS = {
+    "graphql": "stock wagtail-grapple",
+    "provisioning": "stock django-tenants",
+    "network": "—",
+    "search": "plain PostgreSQL",
+    "loadtest": "—",
+}
 # The arguments of each benchmark at each size. Full: each command's own defaults (the bars' sizes).
 SIZES = {
     "smoke": {
@@ -26,8 +31,18 @@ SIZES = {
         "provisioning": ["--sites", "0", "--samples", "1", "--stock-samples", "1"],
         "network": ["--sites", "10", "--items", "3", "--requests", "5"],
         "search": ["--documents", "600"],
-        "loadtest": ["--sites", "2", "--articles", "2", "--connections", "2", "--seconds", "3",
-                     "--mix", "cached=3,executed=3,feed=2,search=2,publish=2"],
+        "loadtest": [
+            "--sites",
+            "2",
+            "--articles",
+            "2",
+            "--connections",
+            "2",
+            "--seconds",
+            "3",
+            "--mix",
+            "cached=3,executed=3,feed=2,search=2,publish=2",
+        ],
     },
     "full": dict.fromkeys(TARGETS, []),
 }
@@ -81,45 +96,69 @@ def rows_for(target: str, f: dict) -> list[tuple[str, str, str]]:
     if target == "graphql":
         cached, executed, stock = f["cached"], f["executed"], f["stock"]
         return [
-            ("throughput, answer cache", f"{cached['throughput']:.1f} req/s ({cached['throughput'] / stock['throughput']:.1f}x)",
-             f"{stock['throughput']:.1f} req/s"),
-            ("throughput, executed (no-cache)",
-             f"{executed['throughput']:.1f} req/s ({executed['throughput'] / stock['throughput']:.1f}x)",
-             f"{stock['throughput']:.1f} req/s"),
-            ("SQL per request, cached / executed", f"{cached['queries']} / {executed['queries']}", f"{stock['queries']}"),
+            (
+                "throughput, answer cache",
+                f"{cached['throughput']:.1f} req/s ({cached['throughput'] / stock['throughput']:.1f}x)",
+                f"{stock['throughput']:.1f} req/s",
+            ),
+            (
+                "throughput, executed (no-cache)",
+                f"{executed['throughput']:.1f} req/s ({executed['throughput'] / stock['throughput']:.1f}x)",
+                f"{stock['throughput']:.1f} req/s",
+            ),
+            (
+                "SQL per request, cached / executed",
+                f"{cached['queries']} / {executed['queries']}",
+                f"{stock['queries']}",
+            ),
             (f"p95 executed ({f['articles']} articles)", _ms(executed["p95_ms"]), _ms(stock["p95_ms"])),
         ]
     if target == "provisioning":
         return [
-            (f"median s a site at {f['sites_present']} sites (spare ready / replayed)",
-             f"{f['ours_spare_ready_s']:.2f} / {f['ours_replayed_s']:.2f} s",
-             f"{f['stock_migrations_s']:.2f} s migrations, {f['stock_clone_s']:.2f} s clone"),
-            (f"no-op fleet check, {f['noop_fleet_sites']} sites", f"{f['noop_fleet_check_s']:.2f} s",
-             f"{f['stock_noop_check_s_per_site'] * f['noop_fleet_sites']:.0f} s (extrapolated)"),
+            (
+                f"median s a site at {f['sites_present']} sites (spare ready / replayed)",
+                f"{f['ours_spare_ready_s']:.2f} / {f['ours_replayed_s']:.2f} s",
+                f"{f['stock_migrations_s']:.2f} s migrations, {f['stock_clone_s']:.2f} s clone",
+            ),
+            (
+                f"no-op fleet check, {f['noop_fleet_sites']} sites",
+                f"{f['noop_fleet_check_s']:.2f} s",
+                f"{f['stock_noop_check_s_per_site'] * f['noop_fleet_sites']:.0f} s (extrapolated)",
+            ),
         ]
     if target == "network":
-        return [(f"feeds p95, slowest query executed / cached ({f['sites']} sites x {f['items_per_site']})",
-                 f"{f['executed_p95_ms']:.1f} / {f['cached_p95_ms']:.1f} ms", "—")]
+        return [
+            (
+                f"feeds p95, slowest query executed / cached ({f['sites']} sites x {f['items_per_site']})",
+                f"{f['executed_p95_ms']:.1f} / {f['cached_p95_ms']:.1f} ms",
+                "—",
+            )
+        ]
     if target == "search":
         return [
             (f"nDCG@10 ({f['documents']:,} documents)", f"{f['ours_ndcg']:.3f}", f"{f['plain_ndcg']:.3f}"),
-            ("p95 in-process / over HTTP", f"{f['ours_p95_ms']:.1f} / {f['http_p95_ms']:.1f} ms",
-             f"{f['plain_p95_ms']:.1f} ms / -"),
+            (
+                "p95 in-process / over HTTP",
+                f"{f['ours_p95_ms']:.1f} / {f['http_p95_ms']:.1f} ms",
+                f"{f['plain_p95_ms']:.1f} ms / -",
+            ),
         ]
     if target == "loadtest":
         growth = f.get("max_worker_rss_growth_pct")
         return [
             (f"throughput, {f['connections']} connections, {f['sites']} sites", f"{f['throughput']:.1f} req/s", "—"),
             ("errors / lost publishes (target 0 / 0)", f"{f['errors']} / {f['publishes_lost']}", "—"),
-            ("p99 pages cached / executed (targets 100 / 400 ms)",
-             f"{f['endpoints']['pages cached']['p99_ms']:.1f} / {f['endpoints']['pages executed']['p99_ms']:.1f} ms", "—"),
+            (
+                "p99 pages cached / executed (targets 100 / 400 ms)",
+                f"{f['endpoints']['pages cached']['p99_ms']:.1f} / {f['endpoints']['pages executed']['p99_ms']:.1f} ms",
+                "—",
+            ),
             ("worker RSS growth, largest (target < 10 %)", "-" if growth is None else f"{growth:.1f} %", "—"),
         ]
     raise ValueError(target)
 
 
-def summary(results: dict[str, dict | None], *, seconds: dict[str, float], failures: dict[str, str],
-            size: str) -> str:
+def summary(results: dict[str, dict | None], *, seconds: dict[str, float], failures: dict[str, str], size: str) -> str:
     table = []
     for target, figures in results.items():
         label = f"{target} ({seconds[target]:.0f} s)"
@@ -130,15 +169,21 @@ def summary(results: dict[str, dict | None], *, seconds: dict[str, float], failu
             table.append((label if number == 0 else "", figure, ours, peer))
     header = ("benchmark", "figure", "ours", "stock peer")
     widths = [max(_width(row[i]) for row in [header, *table]) for i in range(4)]
-    lines = [f"Benchmark summary ({size} size; each benchmark on its own throwaway database, gunicorn with production"
-             " settings, real HTTP on 127.0.0.1).",
-             "Peers: " + "; ".join(f"{t}: {PEERS[t]}" for t in results) + ".", ""]
+    lines = [
+        f"Benchmark summary ({size} size; each benchmark on its own throwaway database, gunicorn with production"
+        " settings, real HTTP on 127.0.0.1).",
+        "Peers: " + "; ".join(f"{t}: {PEERS[t]}" for t in results) + ".",
+        "",
+    ]
     lines.append("  ".join(_pad(cell, w) for cell, w in zip(header, widths, strict=True)))
     lines.append("  ".join("-" * w for w in widths))
     for row in table:
         lines.append("  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip())
     total = sum(seconds.values())
-    lines += ["", f"Total: {total:.0f} s; " + (f"failed: {', '.join(failures)}." if failures else "every benchmark ran.")]
+    lines += [
+        "",
+        f"Total: {total:.0f} s; " + (f"failed: {', '.join(failures)}." if failures else "every benchmark ran."),
+    ]
     return "\n".join(lines)
 
 

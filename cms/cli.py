@@ -1,22 +1,22 @@
 """The `cms` command: run the whole network, or any management command, with one word.
 
-    cms up                   start PostgreSQL, migrate, build the demo network once, serve
-    cms manage <command>     any Django management command (migrate_schemas, createsuperuser, ...)
-    cms worker               run background tasks, each in its site's schema
-    cms publish-scheduled    publish and unpublish scheduled pages on every site
-    cms migrate              apply pending migrations to every site (fast when there are none)
-    cms sites ...            create, list, archive, delete, back up, restore, import sites
-    cms accounts ...         unlock locked logins, list them, reset a user's two-factor login
-    cms themes list|check    the site templates
-    cms network reindex      rebuild the national index from every site, with progress
-    cms search reindex       rebuild every site's search index (and Elasticsearch's), with progress
-    cms media check          files no row references, per site (--delete removes them)
-    cms benchmark graphql    our GraphQL endpoint against stock wagtail-grapple, side by side
-    cms benchmark network    the national feeds over a national index of 1,000 sites, p50/p95 over HTTP
-    cms benchmark search     Chinese search: P@10, R@10, nDCG@10 and p50/p95 against plain PostgreSQL, 100,000 documents
-    cms benchmark screening  sensitive words: chars/s, one article's time, recall on evasions, false alarms
-    cms loadtest             the real server under a mixed load across N sites (source checkout only)
-    cms bench                every benchmark in one run, one summary table (source checkout only)
+cms up                   start PostgreSQL, migrate, build the demo network once, serve
+cms manage <command>     any Django management command (migrate_schemas, createsuperuser, ...)
+cms worker               run background tasks, each in its site's schema
+cms publish-scheduled    publish and unpublish scheduled pages on every site
+cms migrate              apply pending migrations to every site (fast when there are none)
+cms sites ...            create, list, archive, delete, back up, restore, import sites
+cms accounts ...         unlock locked logins, list them, reset a user's two-factor login
+cms themes list|check    the site templates
+cms network reindex      rebuild the national index from every site, with progress
+cms search reindex       rebuild every site's search index (and Elasticsearch's), with progress
+cms media check          files no row references, per site (--delete removes them)
+cms benchmark graphql    our GraphQL endpoint against stock wagtail-grapple, side by side
+cms benchmark network    the national feeds over a national index of 1,000 sites, p50/p95 over HTTP
+cms benchmark search     Chinese search: P@10, R@10, nDCG@10 and p50/p95 against plain PostgreSQL, 100,000 documents
+cms benchmark screening  sensitive words: chars/s, one article's time, recall on evasions, false alarms
+cms loadtest             the real server under a mixed load across N sites (source checkout only)
+cms bench                every benchmark in one run, one summary table (source checkout only)
 """
 
 from __future__ import annotations
@@ -90,10 +90,18 @@ def _parser() -> argparse.ArgumentParser:
 
     up = with_data_dir(sub.add_parser("up", help="start the database, migrate, build the demo network, serve"))
     up.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)), help="HTTP port (default 8000)")
-    up.add_argument("--host", default=os.environ.get("CMS_HOST", "127.0.0.1"), help="address to bind (default 127.0.0.1)")
-    up.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)), help="web worker processes")
-    up.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 4)),
-                    help="requests each web worker answers at once (default 4; 1: one at a time)")
+    up.add_argument(
+        "--host", default=os.environ.get("CMS_HOST", "127.0.0.1"), help="address to bind (default 127.0.0.1)"
+    )
+    up.add_argument(
+        "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)), help="web worker processes"
+    )
+    up.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("WEB_THREADS", 4)),
+        help="requests each web worker answers at once (default 4; 1: one at a time)",
+    )
     up.add_argument("--no-demo", action="store_true", help="do not build the demo network on first run")
     up.add_argument("--dev", action="store_true", help="development: Django's debug pages (never on a shared network)")
     up.set_defaults(handler=cmd_up)
@@ -120,10 +128,14 @@ def _parser() -> argparse.ArgumentParser:
 
     media = sub.add_parser("media", help="media files")
     media_sub = media.add_subparsers(dest="action", required=True)
-    media_check = with_data_dir(media_sub.add_parser("check", help="list (or --delete) files no row references, per site"))
+    media_check = with_data_dir(
+        media_sub.add_parser("check", help="list (or --delete) files no row references, per site")
+    )
     media_check.add_argument("--site", help="one site's slug (default: every site)")
     media_check.add_argument("--delete", action="store_true", help="remove the files found")
-    media_check.add_argument("--older-than-minutes", type=float, default=60, help="leave younger files alone (default 60)")
+    media_check.add_argument(
+        "--older-than-minutes", type=float, default=60, help="leave younger files alone (default 60)"
+    )
     media.set_defaults(handler=cmd_media)
 
     themes = sub.add_parser("themes", help="site templates")
@@ -131,7 +143,9 @@ def _parser() -> argparse.ArgumentParser:
     themes_sub.add_parser("list", help="the themes and their versions")
     check = themes_sub.add_parser("check", help="validate theme files")
     check.add_argument("paths", nargs="*", help="theme.yaml files (default: all themes)")
-    upgrade = with_data_dir(themes_sub.add_parser("upgrade", help="report (or --apply) what sites on older theme versions get"))
+    upgrade = with_data_dir(
+        themes_sub.add_parser("upgrade", help="report (or --apply) what sites on older theme versions get")
+    )
     upgrade.add_argument("--theme", help="only this theme (default: all)")
     upgrade.add_argument("--apply", action="store_true", help="make the changes (default: a dry-run report)")
     upgrade.add_argument("--batch-size", type=int, default=50)
@@ -148,12 +162,19 @@ def _parser() -> argparse.ArgumentParser:
     search.set_defaults(handler=cmd_search)
 
     bench = sub.add_parser("benchmark", help="measure against the stock peers, on a throwaway database")
-    bench.add_argument("target", choices=["graphql", "provisioning", "network", "search", "screening"], help="what to measure")
-    bench.add_argument("--sites", type=int, default=1000,
-                       help="provisioning: sites to grow the fleet to; network: sites in the index (default 1000)")
+    bench.add_argument(
+        "target", choices=["graphql", "provisioning", "network", "search", "screening"], help="what to measure"
+    )
+    bench.add_argument(
+        "--sites",
+        type=int,
+        default=1000,
+        help="provisioning: sites to grow the fleet to; network: sites in the index (default 1000)",
+    )
     bench.add_argument("--items", type=int, default=50, help="network: published items a site (default 50)")
-    bench.add_argument("--documents", type=int, default=100_000,
-                       help="search: documents in the national index (default 100000)")
+    bench.add_argument(
+        "--documents", type=int, default=100_000, help="search: documents in the national index (default 100000)"
+    )
     bench.add_argument("--samples", type=int, default=5, help="provisioning: our samples at each checkpoint")
     bench.add_argument("--stock-samples", type=int, default=2, help="provisioning: stock samples at each checkpoint")
     bench.add_argument("--articles", type=int, default=100, help="articles in the benchmark site (default 100)")
@@ -172,15 +193,24 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--requests", type=int, default=None, help="a cap on the total requests (default: none)")
     load.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     load.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker, as `cms up` (default 4)")
-    load.add_argument("--mix", default="cached=6,executed=1,feed=2,search=1,publish=0.1",
-                      help="weights of page views from the answer cache and executed, the national feed, search and "
-                           "editors' publishes (default cached=6,executed=1,feed=2,search=1,publish=0.1)")
+    load.add_argument(
+        "--mix",
+        default="cached=6,executed=1,feed=2,search=1,publish=0.1",
+        help="weights of page views from the answer cache and executed, the national feed, search and "
+        "editors' publishes (default cached=6,executed=1,feed=2,search=1,publish=0.1)",
+    )
     load.add_argument("--json", metavar="PATH", help="also write the key figures to this JSON file")
     load.set_defaults(handler=cmd_loadtest)
 
-    suite = sub.add_parser("bench", help="every benchmark (graphql, provisioning, network, search, loadtest), one table")
-    suite.add_argument("--size", choices=["smoke", "full"], required=True,
-                       help="smoke: tiny, seconds each (a CI smoke run); full: each benchmark's defaults (an hour or more)")
+    suite = sub.add_parser(
+        "bench", help="every benchmark (graphql, provisioning, network, search, loadtest), one table"
+    )
+    suite.add_argument(
+        "--size",
+        choices=["smoke", "full"],
+        required=True,
+        help="smoke: tiny, seconds each (a CI smoke run); full: each benchmark's defaults (an hour or more)",
+    )
     suite.add_argument("--only", help="comma-separated subset of graphql,provisioning,network,search,loadtest")
     suite.set_defaults(handler=cmd_bench)
     return parser
@@ -311,13 +341,17 @@ def _serve(args, data_dir: DataDir, credentials: tuple[str, str], started: float
     env = dict(os.environ)
     keep_fds = (_held_lock.fileno(),) if _held_lock else ()
     web = supervisor.spawn(
-        supervisor.gunicorn_command(bind=f"{args.host}:{args.port}", workers=args.workers, threads=args.threads,
-                                    access_log=True),
-        env=env, keep_fds=keep_fds,
+        supervisor.gunicorn_command(
+            bind=f"{args.host}:{args.port}", workers=args.workers, threads=args.threads, access_log=True
+        ),
+        env=env,
+        keep_fds=keep_fds,
     )
     worker = supervisor.spawn([sys.executable, *WORKER_ARGS], env=env, keep_fds=keep_fds)
     worker_backoff = supervisor.Backoff()
-    database_watch = supervisor.PostgresWatch(_embedded_pgdata, dbserver.start, _say_error) if _embedded_pgdata else None
+    database_watch = (
+        supervisor.PostgresWatch(_embedded_pgdata, dbserver.start, _say_error) if _embedded_pgdata else None
+    )
     stop = threading.Event()
     scheduler = threading.Thread(target=_run_scheduler, args=(stop,), daemon=True)
     scheduler.start()
@@ -359,8 +393,10 @@ def cmd_migrate(args) -> int:
         from sites.fleet import migrate_fleet
 
         report = migrate_fleet(progress=_say, stop_on_failure=not args.keep_going)
-        _say(f"Done in {report.seconds:.1f} s: {len(report.migrated)} migrated, {report.up_to_date} already up to date"
-             + (f", {len(report.failed)} failed (run `cms migrate` again to resume)" if report.failed else "."))
+        _say(
+            f"Done in {report.seconds:.1f} s: {len(report.migrated)} migrated, {report.up_to_date} already up to date"
+            + (f", {len(report.failed)} failed (run `cms migrate` again to resume)" if report.failed else ".")
+        )
         return 0 if report.ok else 1
 
 
@@ -452,8 +488,8 @@ def cmd_themes(args) -> int:
 def _upgrade_themes(args) -> int:
     with database(_data_dir(args), exclusive=False):
         setup_django()
-        from themes.blueprint import ThemeError, available_themes, get_theme
         from sites.theme_upgrades import upgrade_sites
+        from themes.blueprint import ThemeError, available_themes, get_theme
 
         try:
             names = [args.theme] if args.theme else available_themes()
@@ -479,8 +515,11 @@ def cmd_benchmark(args) -> int:
 
     root = Path(tempfile.mkdtemp(prefix="cms-benchmark-"))
     os.environ.update(
-        CMS_DATA_DIR=str(root), CMS_MEDIA_ROOT=str(root / "media"), DJANGO_SETTINGS_MODULE="cms.settings.benchmark",
-        SECRET_KEY=get_random_secret_key(), HTTPS="0",
+        CMS_DATA_DIR=str(root),
+        CMS_MEDIA_ROOT=str(root / "media"),
+        DJANGO_SETTINGS_MODULE="cms.settings.benchmark",
+        SECRET_KEY=get_random_secret_key(),
+        HTTPS="0",
     )
     os.environ.pop("DATABASE_URL", None)
     (root / "static").mkdir()
@@ -488,8 +527,9 @@ def cmd_benchmark(args) -> int:
     try:
         _say("Starting a throwaway PostgreSQL...")
         # Durable settings for provisioning (commits are part of what is measured); reads need no fsync.
-        os.environ["DATABASE_URL"] = dbserver.start(root / "pg",
-                                                    fast_unsafe=args.target in ("graphql", "network", "search"))
+        os.environ["DATABASE_URL"] = dbserver.start(
+            root / "pg", fast_unsafe=args.target in ("graphql", "network", "search")
+        )
         setup_django()
         from django.core.management import call_command
         from django.db import connections
@@ -505,8 +545,9 @@ def cmd_benchmark(args) -> int:
 
             migrate_fleet(progress=lambda line: None)
             figures = {}
-            report = provisioning.run(total=args.sites, samples=args.samples, stock_samples=args.stock_samples,
-                                      progress=_say, figures=figures)
+            report = provisioning.run(
+                total=args.sites, samples=args.samples, stock_samples=args.stock_samples, progress=_say, figures=figures
+            )
             print()
             print(report, flush=True)
             _write_json(args, {"target": "provisioning", **figures})
@@ -526,20 +567,44 @@ def cmd_benchmark(args) -> int:
             connections.close_all()
             web, port = _start_benchmark_server(workers=args.workers)
             _say("Measuring the feeds (executed, then answer cache on)...")
-            rows = network_benchmark.measure(base_url=f"http://127.0.0.1:{port}/graphql/", network=network,
-                                             requests=args.requests, progress=_say)
+            rows = network_benchmark.measure(
+                base_url=f"http://127.0.0.1:{port}/graphql/", network=network, requests=args.requests, progress=_say
+            )
             print()
-            print(network_benchmark.report(rows, network, sites=args.sites, items_per_site=args.items,
-                                           workers=args.workers, requests=args.requests, in_process=in_process),
-                  flush=True)
-            _write_json(args, {
-                "target": "network", "sites": args.sites, "items_per_site": args.items,
-                "executed_p95_ms": max(row.executed.p95_ms for row in rows),
-                "cached_p95_ms": max(row.cached.p95_ms for row in rows),
-                "rows": [{"label": row.label, "items": row.items, "sql": row.executed.queries,
-                          "executed_p50_ms": row.executed.p50_ms, "executed_p95_ms": row.executed.p95_ms,
-                          "cached_p50_ms": row.cached.p50_ms, "cached_p95_ms": row.cached.p95_ms} for row in rows],
-            })
+            print(
+                network_benchmark.report(
+                    rows,
+                    network,
+                    sites=args.sites,
+                    items_per_site=args.items,
+                    workers=args.workers,
+                    requests=args.requests,
+                    in_process=in_process,
+                ),
+                flush=True,
+            )
+            _write_json(
+                args,
+                {
+                    "target": "network",
+                    "sites": args.sites,
+                    "items_per_site": args.items,
+                    "executed_p95_ms": max(row.executed.p95_ms for row in rows),
+                    "cached_p95_ms": max(row.cached.p95_ms for row in rows),
+                    "rows": [
+                        {
+                            "label": row.label,
+                            "items": row.items,
+                            "sql": row.executed.queries,
+                            "executed_p50_ms": row.executed.p50_ms,
+                            "executed_p95_ms": row.executed.p95_ms,
+                            "cached_p50_ms": row.cached.p50_ms,
+                            "cached_p95_ms": row.cached.p95_ms,
+                        }
+                        for row in rows
+                    ],
+                },
+            )
             return 0
         if args.target == "search":
             from benchmarks import search as relevance
@@ -563,13 +628,22 @@ def cmd_benchmark(args) -> int:
             print()
             print(relevance.report(corpus, evaluations, latency, http=http, workers=args.workers), flush=True)
             means = {name: evaluation.mean() for name, evaluation in evaluations.items()}
-            _write_json(args, {
-                "target": "search", "documents": corpus.documents, "sites": corpus.sites,
-                **{f"{name}_{metric}": getattr(mean, metric) for name, mean in means.items()
-                   for metric in ("precision", "recall", "ndcg")},
-                **{f"{name}_p{p}_ms": getattr(lat, f"p{p}_ms") for name, lat in latency.items() for p in (50, 95)},
-                "http_p50_ms": http.p50_ms, "http_p95_ms": http.p95_ms,
-            })
+            _write_json(
+                args,
+                {
+                    "target": "search",
+                    "documents": corpus.documents,
+                    "sites": corpus.sites,
+                    **{
+                        f"{name}_{metric}": getattr(mean, metric)
+                        for name, mean in means.items()
+                        for metric in ("precision", "recall", "ndcg")
+                    },
+                    **{f"{name}_p{p}_ms": getattr(lat, f"p{p}_ms") for name, lat in latency.items() for p in (50, 95)},
+                    "http_p50_ms": http.p50_ms,
+                    "http_p95_ms": http.p95_ms,
+                },
+            )
             return 0
         from benchmarks import graphql as benchmark
         from cms.api.examples import STOCK_PAGE_QUERY, TYPICAL_PAGE_QUERY
@@ -583,20 +657,50 @@ def cmd_benchmark(args) -> int:
         common = dict(requests_for_latency=args.requests, seconds=args.seconds, concurrency=args.concurrency)
         ours_url = f"http://127.0.0.1:{port}/graphql/"
         _say("Measuring our endpoint, answer cache on...")
-        cached = benchmark.measure(name="ours", url=ours_url, query=TYPICAL_PAGE_QUERY, list_key="contentPages", **common)
+        cached = benchmark.measure(
+            name="ours", url=ours_url, query=TYPICAL_PAGE_QUERY, list_key="contentPages", **common
+        )
         _say("Measuring our endpoint, every request executed...")
-        executed = benchmark.measure(name="ours, executed", url=ours_url, query=TYPICAL_PAGE_QUERY,
-                                     list_key="contentPages", fresh=True, **common)
+        executed = benchmark.measure(
+            name="ours, executed", url=ours_url, query=TYPICAL_PAGE_QUERY, list_key="contentPages", fresh=True, **common
+        )
         _say("Measuring stock wagtail-grapple...")
-        stock = benchmark.measure(name="stock", url=f"http://127.0.0.1:{port}/graphql-stock/", query=STOCK_PAGE_QUERY,
-                                  list_key="pages", **common)
+        stock = benchmark.measure(
+            name="stock",
+            url=f"http://127.0.0.1:{port}/graphql-stock/",
+            query=STOCK_PAGE_QUERY,
+            list_key="pages",
+            **common,
+        )
         print()
-        print(benchmark.report([cached, executed], stock, articles=args.articles, workers=args.workers,
-                               concurrency=args.concurrency, seconds=args.seconds), flush=True)
-        _write_json(args, {"target": "graphql", "articles": args.articles, **{
-            key: {"queries": r.queries, "items": r.items, "median_ms": r.median_ms, "p95_ms": r.p95_ms,
-                  "throughput": r.throughput}
-            for key, r in (("cached", cached), ("executed", executed), ("stock", stock))}})
+        print(
+            benchmark.report(
+                [cached, executed],
+                stock,
+                articles=args.articles,
+                workers=args.workers,
+                concurrency=args.concurrency,
+                seconds=args.seconds,
+            ),
+            flush=True,
+        )
+        _write_json(
+            args,
+            {
+                "target": "graphql",
+                "articles": args.articles,
+                **{
+                    key: {
+                        "queries": r.queries,
+                        "items": r.items,
+                        "median_ms": r.median_ms,
+                        "p95_ms": r.p95_ms,
+                        "throughput": r.throughput,
+                    }
+                    for key, r in (("cached", cached), ("executed", executed), ("stock", stock))
+                },
+            },
+        )
         return 0
     finally:
         if web is not None:
@@ -645,12 +749,20 @@ def cmd_loadtest(args) -> int:
     for name in ("sites", "connections", "workers"):
         if getattr(args, name) < 1:
             raise CmsError(f"--{name} must be at least 1.")
-    if args.seconds <= 0 or args.seconds > 3600 or args.articles < 0 or (args.requests is not None and args.requests < 1):
+    if (
+        args.seconds <= 0
+        or args.seconds > 3600
+        or args.articles < 0
+        or (args.requests is not None and args.requests < 1)
+    ):
         raise CmsError("--seconds must be above 0 and at most 3600, --articles 0 or more, --requests at least 1.")
     root = Path(tempfile.mkdtemp(prefix="cms-loadtest-"))
     os.environ.update(
-        CMS_DATA_DIR=str(root), CMS_MEDIA_ROOT=str(root / "media"), DJANGO_SETTINGS_MODULE="cms.settings.benchmark",
-        SECRET_KEY=get_random_secret_key(), HTTPS="0",
+        CMS_DATA_DIR=str(root),
+        CMS_MEDIA_ROOT=str(root / "media"),
+        DJANGO_SETTINGS_MODULE="cms.settings.benchmark",
+        SECRET_KEY=get_random_secret_key(),
+        HTTPS="0",
     )
     os.environ.pop("DATABASE_URL", None)
     (root / "static").mkdir()
@@ -667,18 +779,36 @@ def cmd_loadtest(args) -> int:
 
         call_command("migrate_schemas", interactive=False, verbosity=0)
         ensure_central_office(domain="localhost")
-        _say(f"Building {args.sites} sites with {args.articles} articles each "
-             "(the first builds the blank theme's template)...")
-        sites = loadtest.build_sites(sites=args.sites, articles=args.articles, editor_password=editor_password,
-                                     progress=_say)
+        _say(
+            f"Building {args.sites} sites with {args.articles} articles each "
+            "(the first builds the blank theme's template)..."
+        )
+        sites = loadtest.build_sites(
+            sites=args.sites, articles=args.articles, editor_password=editor_password, progress=_say
+        )
         connections.close_all()
         port = _free_port()
-        web, port = _start_benchmark_server(workers=args.workers, threads=args.threads, port=port,
-                                            env={"CMS_PUBLIC_PORT": str(port), "CMS_REQUIRE_2FA": "0"})
-        result = loadtest.run(port=port, sites=sites, editor_password=editor_password, mix=mix,
-                              connections=args.connections, seconds=args.seconds, max_requests=args.requests,
-                              workers=args.workers, threads=args.threads, articles=args.articles, gunicorn_pid=web.pid,
-                              pgdata=root / "pg", progress=_say)
+        web, port = _start_benchmark_server(
+            workers=args.workers,
+            threads=args.threads,
+            port=port,
+            env={"CMS_PUBLIC_PORT": str(port), "CMS_REQUIRE_2FA": "0"},
+        )
+        result = loadtest.run(
+            port=port,
+            sites=sites,
+            editor_password=editor_password,
+            mix=mix,
+            connections=args.connections,
+            seconds=args.seconds,
+            max_requests=args.requests,
+            workers=args.workers,
+            threads=args.threads,
+            articles=args.articles,
+            gunicorn_pid=web.pid,
+            pgdata=root / "pg",
+            progress=_say,
+        )
         print()
         print(loadtest.report(result), flush=True)
         _write_json(args, {"target": "loadtest", **loadtest.figures(result)})
@@ -704,13 +834,15 @@ def cmd_bench(args) -> int:
     return suite.run(size=args.size, targets=targets, progress=_say)
 
 
-def _start_benchmark_server(*, workers: int, threads: int = 1, port: int | None = None,
-                            env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int]:
+def _start_benchmark_server(
+    *, workers: int, threads: int = 1, port: int | None = None, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, int]:
     from cms.supervisor import gunicorn_command
 
     port = port or _free_port()
-    web = subprocess.Popen(gunicorn_command(bind=f"127.0.0.1:{port}", workers=workers, threads=threads),
-                           env={**os.environ, **(env or {})})
+    web = subprocess.Popen(
+        gunicorn_command(bind=f"127.0.0.1:{port}", workers=workers, threads=threads), env={**os.environ, **(env or {})}
+    )
     if not _wait_until_listening("127.0.0.1", port, web):
         _terminate(web)
         raise CmsError("The benchmark server did not start.")
@@ -822,8 +954,10 @@ def _print_addresses(port: int, credentials: tuple[str, str], seconds: float) ->
     from django.conf import settings
 
     if settings.CMS_REQUIRE_2FA:
-        lines.append("Two-factor login is on: the first admin login asks you to set up an authenticator app "
-                     "(CMS_REQUIRE_2FA=0 turns it off).")
+        lines.append(
+            "Two-factor login is on: the first admin login asks you to set up an authenticator app "
+            "(CMS_REQUIRE_2FA=0 turns it off)."
+        )
     lines.append("Press Ctrl-C to stop.\n")
     from django.db import connections
 

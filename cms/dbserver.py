@@ -63,9 +63,7 @@ class DataDir:
             probe.write_text("ok")
             probe.unlink()
         except OSError as error:
-            raise DataDirError(
-                f"The data folder {self.root} is not writable ({error.strerror or error})."
-            ) from error
+            raise DataDirError(f"The data folder {self.root} is not writable ({error.strerror or error}).") from error
 
     def held_by_dead_process(self) -> bool:
         """Whether the folder was last held by a `cms` that has since died (killed, say)."""
@@ -75,7 +73,7 @@ class DataDir:
             return False
         return bool(holder) and not _process_alive(holder)
 
-    def lock(self, *, wait_seconds: float = 0) -> "DataDirLock":
+    def lock(self, *, wait_seconds: float = 0) -> DataDirLock:
         """Hold the folder for this process (and the children it passes the lock to); a second `cms up`
         on it fails. `wait_seconds`: how long to wait for a holder that is going away (the children of
         a killed `cms up` stop within seconds)."""

@@ -31,8 +31,20 @@ def spawn(argv: list[str], *, env: dict, keep_fds: tuple[int, ...] = ()) -> subp
 def gunicorn_command(*, bind: str, workers: int, threads: int, access_log: bool = False) -> list[str]:
     """The web server, the same for `cms up` and the benchmarks. With threads > 1, each worker answers
     several requests at once (gthread), so a cached answer is not queued behind a slow one."""
-    command = [sys.executable, "-m", "gunicorn", "cms.wsgi:application", "--bind", bind, "--workers", str(workers),
-               "--log-level", "warning", "--graceful-timeout", "5"]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "cms.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--graceful-timeout",
+        "5",
+    ]
     if threads > 1:
         command += ["--worker-class", "gthread", "--threads", str(threads)]
     if access_log:

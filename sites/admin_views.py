@@ -32,14 +32,22 @@ def site_create(request):
         data = form.cleaned_data
         try:
             site = create_site(
-                name=data["name"], short_name=data["short_name"], slug=data["slug"], kind=data["kind"],
-                domain=data["domain"], parent=data["parent"], region=data["region"], theme=data["theme"] or None,
+                name=data["name"],
+                short_name=data["short_name"],
+                slug=data["slug"],
+                kind=data["kind"],
+                domain=data["domain"],
+                parent=data["parent"],
+                region=data["region"],
+                theme=data["theme"] or None,
                 admin=None if data["no_admin"] else SiteAdmin("admin", data["admin_password"]),
             )
         except ValidationError as error:
             for field, problems in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, problems)
         else:
-            messages.success(request, f"已创建网站“{site.name}”：{site.primary_domain}（模板 {site.theme} v{site.theme_version}）")
+            messages.success(
+                request, f"已创建网站“{site.name}”：{site.primary_domain}（模板 {site.theme} v{site.theme_version}）"
+            )
             return redirect("network_sites")
     return render(request, "sites/site_create.html", {"form": form})

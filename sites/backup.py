@@ -36,9 +36,14 @@ def backup_site(*, association: Association, target: Path) -> Path:
         "format": FORMAT,
         "made_at": timezone.now().isoformat(),
         "site": {
-            "name": association.name, "short_name": association.short_name, "slug": association.slug,
-            "kind": association.kind, "region": association.region, "theme": association.theme,
-            "theme_version": association.theme_version, "schema_name": association.schema_name,
+            "name": association.name,
+            "short_name": association.short_name,
+            "slug": association.slug,
+            "kind": association.kind,
+            "region": association.region,
+            "theme": association.theme,
+            "theme_version": association.theme_version,
+            "schema_name": association.schema_name,
             "parent": association.parent.slug if association.parent_id else None,
         },
         "domains": [{"domain": d.domain, "is_primary": d.is_primary} for d in association.domains.all()],
@@ -86,8 +91,9 @@ def restore_site(*, source: Path, slug: str | None = None, domain: str | None = 
         raise ValidationError(f"The site's parent '{site['parent']}' does not exist here.")
     primary = next((d["domain"] for d in domains if d["is_primary"]), domains[0]["domain"] if domains else "")
     name = site["name"] if slug == site["slug"] else f"{site['name']}（恢复）"
-    validate_new_site(name=name, short_name=site["short_name"], slug=slug, kind=site["kind"], parent=parent,
-                      domain=primary)
+    validate_new_site(
+        name=name, short_name=site["short_name"], slug=slug, kind=site["kind"], parent=parent, domain=primary
+    )
     taken = Domain.objects.filter(domain__in=[d["domain"] for d in domains]).values_list("domain", flat=True)
     if taken:
         raise ValidationError(f"Domains already in use: {', '.join(taken)}.")
@@ -96,8 +102,15 @@ def restore_site(*, source: Path, slug: str | None = None, domain: str | None = 
     try:
         with transaction.atomic():
             association = Association.objects.create(
-                schema_name=schema, name=name, short_name=site["short_name"], slug=slug, kind=site["kind"],
-                parent=parent, region=site["region"], theme=site["theme"], theme_version=site["theme_version"],
+                schema_name=schema,
+                name=name,
+                short_name=site["short_name"],
+                slug=slug,
+                kind=site["kind"],
+                parent=parent,
+                region=site["region"],
+                theme=site["theme"],
+                theme_version=site["theme_version"],
             )
             replay_schema_sql(sql, dumped_as=site["schema_name"], schema=schema)
             _extract_media(archive, media)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from django.apps import apps
 from django.conf import settings
@@ -54,13 +54,15 @@ def applied_migrations(schemas: list[str]) -> dict[str, set[tuple[str, str]]]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT table_schema FROM information_schema.tables WHERE table_name = 'django_migrations'"
-            " AND table_schema = ANY(%s)", [schemas],
+            " AND table_schema = ANY(%s)",
+            [schemas],
         )
         with_table = [row[0] for row in cursor.fetchall()]
         for start in range(0, len(with_table), CHUNK):
-            chunk = with_table[start:start + CHUNK]
+            chunk = with_table[start : start + CHUNK]
             union = " UNION ALL ".join(
-                f"SELECT %s AS schema, app, name FROM \"{schema}\".django_migrations" for schema in chunk  # noqa: S608 (our own schema names)
+                f'SELECT %s AS schema, app, name FROM "{schema}".django_migrations'  # noqa: S608 (our schema names)
+                for schema in chunk
             )
             cursor.execute(union, chunk)
             for schema, app, name in cursor.fetchall():
@@ -144,8 +146,10 @@ def migrate_fleet(*, progress: Callable[[str], None] = print, stop_on_failure: b
     report.checked = len(pending)
     todo = [schema for schema, missing in pending.items() if missing]
     report.up_to_date = report.checked - len(todo)
-    progress(f"Checked {report.checked} schemas in {time.monotonic() - started:.1f} s: "
-             f"{report.up_to_date} up to date, {len(todo)} to migrate.")
+    progress(
+        f"Checked {report.checked} schemas in {time.monotonic() - started:.1f} s: "
+        f"{report.up_to_date} up to date, {len(todo)} to migrate."
+    )
     rendered: dict[frozenset, str | None] = {}
     for index, schema in enumerate(todo, start=1):
         step = time.monotonic()

@@ -7,10 +7,11 @@ from django.http import HttpResponse, HttpResponseGone, HttpResponseNotFound, Ht
 from django.http.request import split_domain_port
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from cms.media.origin import request_origin
+
 from .models import Domain
 from .origins import public_origin
 from .selectors import site_for_host
-from cms.media.origin import request_origin
 
 NOT_FOUND_PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>站点不存在</title></head>
@@ -60,8 +61,11 @@ def database_unreachable(error: BaseException) -> bool:
 
 
 def wants_json(request) -> bool:
-    return request.path.startswith("/graphql") or "json" in request.headers.get("Accept", "") \
+    return (
+        request.path.startswith("/graphql")
+        or "json" in request.headers.get("Accept", "")
         or "json" in request.headers.get("Content-Type", "")
+    )
 
 
 def _json_error(status: int, message: str, code: str) -> HttpResponse:
@@ -171,4 +175,3 @@ class TenantMiddleware(TenantMainMiddleware):
         if request.method in ("GET", "HEAD"):
             return HttpResponsePermanentRedirect(target)
         return PermanentRedirectKeepingMethod(target)
-

@@ -94,9 +94,6 @@ class SiteTemplate(models.Model):
 class SpareSchema(models.Model):
     """A schema already replayed from a template, waiting to become a site (renamed in its transaction)."""
 
-    def __str__(self):
-        return self.schema_name
-
     template = models.ForeignKey(SiteTemplate, on_delete=models.CASCADE, related_name="spares")
     schema_name = models.CharField(max_length=63, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -104,3 +101,6 @@ class SpareSchema(models.Model):
     class Meta:
         verbose_name = "备用网站结构"
         verbose_name_plural = "备用网站结构"
+
+    def __str__(self):
+        return self.schema_name

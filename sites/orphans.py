@@ -35,7 +35,9 @@ def _file_fields() -> list[tuple[type[models.Model], str]]:
         if config.name not in settings.TENANT_APPS:
             continue
         for model in config.get_models():
-            found += [(model, field.name) for field in model._meta.concrete_fields if isinstance(field, models.FileField)]
+            found += [
+                (model, field.name) for field in model._meta.concrete_fields if isinstance(field, models.FileField)
+            ]
     return found
 
 
@@ -51,7 +53,8 @@ def orphan_files(*, site: Association, older_than_seconds: float = 3600) -> Orph
             referenced.update(model._default_manager.exclude(**{name: ""}).values_list(name, flat=True))
     cutoff = time.time() - older_than_seconds
     files = sorted(
-        path for path in root.rglob("*")
+        path
+        for path in root.rglob("*")
         if path.is_file() and path.relative_to(root).as_posix() not in referenced and path.stat().st_mtime < cutoff
     )
     return OrphanReport(site, files)

@@ -61,7 +61,9 @@ def template_schema_name(theme: Theme, fingerprint: str) -> str:
 
 def ensure_template(theme: Theme, *, progress=None) -> SiteTemplate:
     fingerprint = migration_fingerprint()
-    existing = SiteTemplate.objects.filter(theme=theme.name, theme_version=theme.version, fingerprint=fingerprint).first()
+    existing = SiteTemplate.objects.filter(
+        theme=theme.name, theme_version=theme.version, fingerprint=fingerprint
+    ).first()
     if existing:
         return existing
     return build_template(theme, fingerprint=fingerprint, progress=progress)
@@ -107,9 +109,20 @@ def dump_schema(schema: str) -> str:
     except PgDumpError as error:
         raise ProvisioningError(str(error)) from None
     command = [
-        pg_dump, f"--schema={schema}", "--no-owner", "--no-privileges", "--no-comments",
-        "--no-publications", "--no-subscriptions", "--no-security-labels", "--no-tablespaces",
-        "--no-table-access-method", "--inserts", "--rows-per-insert=1000", "--dbname", db["NAME"],
+        pg_dump,
+        f"--schema={schema}",
+        "--no-owner",
+        "--no-privileges",
+        "--no-comments",
+        "--no-publications",
+        "--no-subscriptions",
+        "--no-security-labels",
+        "--no-tablespaces",
+        "--no-table-access-method",
+        "--inserts",
+        "--rows-per-insert=1000",
+        "--dbname",
+        db["NAME"],
     ]
     if host:
         command += ["--host", host]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import yaml
 from django.core.exceptions import ValidationError
@@ -37,7 +37,9 @@ def read_registry(path: Path) -> list[dict]:
         rows = list(csv.DictReader(text.splitlines()))
         missing = {"name", "short_name", "slug", "kind", "domain"} - set(rows[0] if rows else {})
         if missing:
-            raise RegistryFileError(f"{path}: missing columns {', '.join(sorted(missing))}; expected {', '.join(COLUMNS)}.")
+            raise RegistryFileError(
+                f"{path}: missing columns {', '.join(sorted(missing))}; expected {', '.join(COLUMNS)}."
+            )
     return [{key: (str(value).strip() if value is not None else "") for key, value in row.items()} for row in rows]
 
 
@@ -59,14 +61,22 @@ def import_registry(path: Path, *, progress: Callable[[str], None] = print) -> t
         if row.get("parent"):
             parent = Association.objects.filter(slug=row["parent"]).first()
             if parent is None:
-                raise RegistryFileError(f"row {number} ({row.get('slug')}): parent '{row['parent']}' does not exist "
-                                        "(list parents before their children).")
+                raise RegistryFileError(
+                    f"row {number} ({row.get('slug')}): parent '{row['parent']}' does not exist "
+                    "(list parents before their children)."
+                )
         started = time.monotonic()
         try:
             create_site(
-                name=row.get("name", ""), short_name=row.get("short_name", ""), slug=row.get("slug", ""),
-                kind=row.get("kind", ""), domain=row.get("domain", ""), parent=parent, region=row.get("region", ""),
-                theme=row.get("theme") or None, progress=progress,
+                name=row.get("name", ""),
+                short_name=row.get("short_name", ""),
+                slug=row.get("slug", ""),
+                kind=row.get("kind", ""),
+                domain=row.get("domain", ""),
+                parent=parent,
+                region=row.get("region", ""),
+                theme=row.get("theme") or None,
+                progress=progress,
             )
         except ValidationError as error:
             details = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items())

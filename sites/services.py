@@ -6,14 +6,14 @@ import hashlib
 import logging
 import re
 import shutil
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.conf import settings as django_settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
@@ -44,7 +44,9 @@ ALLOWED_PARENT_KINDS: dict[str, set[str | None]] = {
     Kind.COUNTY: {Kind.MUNICIPAL, Kind.PROVINCIAL},
 }
 
-DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+DOMAIN_PATTERN = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
 
 
 IP_LITERAL = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
@@ -66,8 +68,16 @@ def schema_name_for(slug: str) -> str:
     return slug.replace("-", "_")
 
 
-def validate_new_site(*, name: str, short_name: str, slug: str, kind: str, parent: Association | None,
-                      domain: str, admin: SiteAdmin | None = None) -> None:
+def validate_new_site(
+    *,
+    name: str,
+    short_name: str,
+    slug: str,
+    kind: str,
+    parent: Association | None,
+    domain: str,
+    admin: SiteAdmin | None = None,
+) -> None:
     """Every reason a site cannot be created, in one ValidationError, before anything is made.
 
     A media folder left by a creation of the same slug that was killed half-way is removed here."""
@@ -148,10 +158,20 @@ def validate_site_admin(admin: SiteAdmin) -> None:
     validate_admin_password(username=admin.username, password=admin.password, email=admin.email)
 
 
-def create_site(*, name: str, short_name: str, slug: str, kind: str, domain: str,
-                parent: Association | None = None, region: str = "", theme: str | None = None,
-                admin: SiteAdmin | None = None, populate: Callable[[], None] | None = None,
-                progress: Callable[[str], None] | None = None) -> Association:
+def create_site(
+    *,
+    name: str,
+    short_name: str,
+    slug: str,
+    kind: str,
+    domain: str,
+    parent: Association | None = None,
+    region: str = "",
+    theme: str | None = None,
+    admin: SiteAdmin | None = None,
+    populate: Callable[[], None] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Association:
     """Create a complete site from a theme: schema, registry entry, domain, Wagtail site, content, media, admin.
 
     The schema is replayed from the theme's template (built once per theme version and
@@ -163,27 +183,51 @@ def create_site(*, name: str, short_name: str, slug: str, kind: str, domain: str
     # Users live in their own schema: the central office user who asked for the site must
     # not be written into the new site's (or the template's) page history.
     with _slug_lock(slug), LogContext(user=None):
-        validate_new_site(name=name, short_name=short_name, slug=slug, kind=kind, parent=parent, domain=domain,
-                          admin=admin)
-        association = _create_from_template(
-            blueprint, name=name, short_name=short_name, slug=slug, kind=kind, domain=domain, parent=parent,
-            region=region, admin=admin, populate=populate, progress=progress,
+        validate_new_site(
+            name=name, short_name=short_name, slug=slug, kind=kind, parent=parent, domain=domain, admin=admin
         )
-    log.info("Created site %s (schema %s, theme %s v%s, domain %s)", slug, association.schema_name, blueprint.name,
-             blueprint.version, domain)
+        association = _create_from_template(
+            blueprint,
+            name=name,
+            short_name=short_name,
+            slug=slug,
+            kind=kind,
+            domain=domain,
+            parent=parent,
+            region=region,
+            admin=admin,
+            populate=populate,
+            progress=progress,
+        )
+    log.info(
+        "Created site %s (schema %s, theme %s v%s, domain %s)",
+        slug,
+        association.schema_name,
+        blueprint.name,
+        blueprint.version,
+        domain,
+    )
     return association
 
 
-def _create_from_template(blueprint, *, name, short_name, slug, kind, domain, parent, region, admin, populate,
-                          progress) -> Association:
+def _create_from_template(
+    blueprint, *, name, short_name, slug, kind, domain, parent, region, admin, populate, progress
+) -> Association:
     template = ensure_template(blueprint, progress=progress)
     schema = schema_name_for(slug)
     media_dir = None
     try:
         with transaction.atomic():
             association = Association.objects.create(
-                schema_name=schema, name=name, short_name=short_name, slug=slug, kind=kind, parent=parent,
-                region=region, theme=blueprint.name, theme_version=blueprint.version,
+                schema_name=schema,
+                name=name,
+                short_name=short_name,
+                slug=slug,
+                kind=kind,
+                parent=parent,
+                region=region,
+                theme=blueprint.name,
+                theme_version=blueprint.version,
                 theme_pages=["/".join(path) for path, _ in blueprint.all_pages()],
             )
             if not claim_spare(template, schema):
@@ -264,8 +308,9 @@ def delete_site(*, association: Association) -> None:
         raise ValidationError(f"“{association.name}”下还有下级网站，请先处理下级网站。")
     _discard(association)
     shutil.rmtree(Path(django_settings.MEDIA_ROOT) / association.schema_name, ignore_errors=True)
-    log.info("Deleted site %s: schema %s dropped, registry rows and media removed", association.slug,
-             association.schema_name)
+    log.info(
+        "Deleted site %s: schema %s dropped, registry rows and media removed", association.slug, association.schema_name
+    )
 
 
 def _discard(association: Association) -> None:
@@ -279,7 +324,9 @@ def _discard(association: Association) -> None:
         Association.objects.filter(pk=association.pk).delete()
 
 
-def ensure_central_office(*, domain: str, name: str = "文联网站群管理中心", admin: SiteAdmin | None = None) -> Association:
+def ensure_central_office(
+    *, domain: str, name: str = "文联网站群管理中心", admin: SiteAdmin | None = None
+) -> Association:
     """The public schema's own registry entry and domain (the central office); idempotent."""
     public = get_public_schema_name()
     if admin is not None and not Association.objects.filter(schema_name=public).exists():
@@ -320,5 +367,3 @@ def sync_wagtail_site(*, association: Association) -> None:
 
 def _create_admin(admin: SiteAdmin) -> None:
     get_user_model().objects.create_superuser(username=admin.username, email=admin.email, password=admin.password)
-
-

@@ -7,8 +7,8 @@ recreated, and nothing below them is added; everything else is purely additive.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from django.db import transaction
 from django_tenants.utils import schema_context
@@ -38,7 +38,7 @@ def _existing_paths() -> set[tuple[str, ...]]:
     home = Site.objects.get(is_default_site=True).root_page
     paths = set()
     for url_path in Page.objects.descendant_of(home).values_list("url_path", flat=True):
-        relative = url_path[len(home.url_path):].strip("/")
+        relative = url_path[len(home.url_path) :].strip("/")
         if relative:
             paths.add(tuple(relative.split("/")))
     return paths
@@ -87,20 +87,26 @@ def apply_plan(plan: SitePlan, theme: Theme) -> None:
                 for slug in new_menu
             ]
         # New token keys arrive; values a site already has (perhaps edited) stay.
-        settings.design_tokens = {**theme.tokens, **settings.design_tokens, "theme": theme.name, "version": theme.version}
+        settings.design_tokens = {
+            **theme.tokens,
+            **settings.design_tokens,
+            "theme": theme.name,
+            "version": theme.version,
+        }
         settings.save()
         site.theme_version = theme.version
         site.theme_pages = sorted(set(site.theme_pages) | {"/".join(path) for path, _ in plan.add})
         site.save(update_fields=["theme_version", "theme_pages"])
 
 
-def upgrade_sites(theme: Theme, *, apply: bool, batch_size: int = 50,
-                  progress: Callable[[str], None] = print) -> list[SitePlan]:
+def upgrade_sites(
+    theme: Theme, *, apply: bool, batch_size: int = 50, progress: Callable[[str], None] = print
+) -> list[SitePlan]:
     """Plan (and with `apply`, carry out) the upgrade of every site on an older version of `theme`."""
     sites = list(Association.objects.filter(theme=theme.name, theme_version__lt=theme.version).order_by("id"))
     plans = []
     for start in range(0, len(sites), batch_size):
-        batch = sites[start:start + batch_size]
+        batch = sites[start : start + batch_size]
         for site in batch:
             plan = plan_upgrade(site, theme)
             plans.append(plan)

@@ -19,9 +19,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
+from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
-from django_tasks_db.compat import TaskResultStatus
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from .tasks import task_schema
@@ -61,19 +61,26 @@ def reclaim_orphaned_tasks(*, lease_cursor) -> list[str]:
     """
     grace = timedelta(seconds=settings.CMS_TASK_LEASE_GRACE_SECONDS)
     with schema_context(get_public_schema_name()):
-        candidates = list(DBTaskResult.objects.running().filter(started_at__lte=timezone.now() - grace)
-                          .values_list("id", flat=True))
+        candidates = list(
+            DBTaskResult.objects.running().filter(started_at__lte=timezone.now() - grace).values_list("id", flat=True)
+        )
         reclaimed = []
         for task_id in candidates:
             if not _try_lock(lease_cursor, task_id):
                 continue  # its worker is alive and holds the lease
             try:
                 with transaction.atomic():
-                    task = DBTaskResult.objects.select_for_update().filter(pk=task_id, status=TaskResultStatus.RUNNING).first()
+                    task = (
+                        DBTaskResult.objects.select_for_update()
+                        .filter(pk=task_id, status=TaskResultStatus.RUNNING)
+                        .first()
+                    )
                     if task is None:
                         continue
                     if len(task.worker_ids) >= settings.CMS_TASK_MAX_ATTEMPTS:
-                        task.set_failed(WorkerDied(f"the worker died while running this task {len(task.worker_ids)} times"))
+                        task.set_failed(
+                            WorkerDied(f"the worker died while running this task {len(task.worker_ids)} times")
+                        )
                         log.error("Task %s failed: its worker died %s times", task_id, len(task.worker_ids))
                     else:
                         task.status = TaskResultStatus.READY

@@ -9,8 +9,11 @@ from sites.services import SiteAdmin, create_site, ensure_central_office
 
 ADMIN_PASSWORD = "test-admin-password"
 HOSTS = {
-    "central": "localhost", "alpha": "alpha.localhost", "beta": "beta.localhost",
-    "gamma": "gamma.localhost", "delta": "delta.localhost",
+    "central": "localhost",
+    "alpha": "alpha.localhost",
+    "beta": "beta.localhost",
+    "gamma": "gamma.localhost",
+    "delta": "delta.localhost",
 }
 
 
@@ -21,21 +24,46 @@ def django_db_setup(django_db_setup, django_db_blocker):
         created = _ensure_test_database()
         central = ensure_central_office(domain=HOSTS["central"], admin=admin)
         national = create_site(
-            name="测试全国文联", short_name="测试文联", slug="alpha", kind="national_federation",
-            domain=HOSTS["alpha"], admin=admin, theme="blank",
+            name="测试全国文联",
+            short_name="测试文联",
+            slug="alpha",
+            kind="national_federation",
+            domain=HOSTS["alpha"],
+            admin=admin,
+            theme="blank",
         )
         create_site(
-            name="测试作家协会", short_name="测试作协", slug="beta", kind="national_association",
-            domain=HOSTS["beta"], parent=national, admin=admin, theme="blank",
+            name="测试作家协会",
+            short_name="测试作协",
+            slug="beta",
+            kind="national_association",
+            domain=HOSTS["beta"],
+            parent=national,
+            admin=admin,
+            theme="blank",
         )
         # A provincial federation and one of its cities: the hierarchy the network layer works along.
         provincial = create_site(
-            name="测试浙江省文联", short_name="测试浙江文联", slug="gamma", kind="provincial", region="浙江",
-            domain=HOSTS["gamma"], parent=national, admin=admin, theme="blank",
+            name="测试浙江省文联",
+            short_name="测试浙江文联",
+            slug="gamma",
+            kind="provincial",
+            region="浙江",
+            domain=HOSTS["gamma"],
+            parent=national,
+            admin=admin,
+            theme="blank",
         )
         create_site(
-            name="测试杭州市文联", short_name="测试杭州文联", slug="delta", kind="municipal", region="浙江",
-            domain=HOSTS["delta"], parent=provincial, admin=admin, theme="blank",
+            name="测试杭州市文联",
+            short_name="测试杭州文联",
+            slug="delta",
+            kind="municipal",
+            region="浙江",
+            domain=HOSTS["delta"],
+            parent=provincial,
+            admin=admin,
+            theme="blank",
         )
         assert central.schema_name == "public"
     yield

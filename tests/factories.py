@@ -69,10 +69,20 @@ def rich_body(image: SiteImage, document: SiteDocument, text: str = "正文", li
     blocks = [
         ("paragraph", f"<p>{text}</p>{links}"),
         ("image", {"image": image.pk, "caption": "图片说明"}),
-        ("gallery", {"title": "组图", "images": [{"image": image.pk, "caption": "一"}, {"image": image.pk, "caption": "二"}]}),
+        (
+            "gallery",
+            {"title": "组图", "images": [{"image": image.pk, "caption": "一"}, {"image": image.pk, "caption": "二"}]},
+        ),
         ("quote", {"text": "文艺是时代前进的号角", "attribution": "出处"}),
         ("attachment", {"document": document.pk, "title": "下载附件"}),
-        ("table", {"data": [["名称", "数量"], ["作品", "12"]], "first_row_is_table_header": True, "first_col_is_header": False}),
+        (
+            "table",
+            {
+                "data": [["名称", "数量"], ["作品", "12"]],
+                "first_row_is_table_header": True,
+                "first_col_is_header": False,
+            },
+        ),
         ("video", "https://www.bilibili.com/video/BV1xx411c7mD"),
     ]
     return [{"type": kind, "value": value} for kind, value in blocks]

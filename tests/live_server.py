@@ -32,14 +32,22 @@ def test_database_url() -> str:
 
 
 def subprocess_env(**environment: str) -> dict:
-    return {**os.environ, "DATABASE_URL": test_database_url(), "DJANGO_SETTINGS_MODULE": "cms.settings.test", **environment}
+    return {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "DJANGO_SETTINGS_MODULE": "cms.settings.test",
+        **environment,
+    }
 
 
 def run_worker(timeout: int = 120, **environment: str) -> int:
     """The real task worker in a process of its own, until the queue is empty (or it is killed); its exit code."""
     return subprocess.run(
         [sys.executable, "-m", "django", "tenant_worker", "--batch", "--interval", "0", "--no-startup-delay"],
-        env=subprocess_env(**environment), timeout=timeout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=subprocess_env(**environment),
+        timeout=timeout,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     ).returncode
 
 
@@ -51,9 +59,22 @@ class LiveServer:
         self.log = Path(tempfile.mkstemp(prefix="cms-access-", suffix=".log")[1])
         env = subprocess_env(**environment)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "cms.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(workers), "--access-logfile", str(self.log), "--access-logformat", "%(p)s %(s)s %(U)s",
-             "--log-level", "warning"],
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "cms.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                "--access-logfile",
+                str(self.log),
+                "--access-logformat",
+                "%(p)s %(s)s %(U)s",
+                "--log-level",
+                "warning",
+            ],
             env=env,
         )
         try:
@@ -76,8 +97,13 @@ class LiveServer:
 
     def get(self, path: str, host: str, **kwargs) -> requests.Response:
         """A request on a new connection (so that either worker may take it)."""
-        return requests.get(f"http://127.0.0.1:{self.port}{path}", headers={"Host": host, "Connection": "close"},
-                            timeout=30, allow_redirects=False, **kwargs)
+        return requests.get(
+            f"http://127.0.0.1:{self.port}{path}",
+            headers={"Host": host, "Connection": "close"},
+            timeout=30,
+            allow_redirects=False,
+            **kwargs,
+        )
 
     def workers_seen(self) -> Counter:
         """Requests answered per worker process so far."""

@@ -21,6 +21,25 @@ def test_imports_point_one_way_with_no_circles():
     assert "One-way layers KEPT" in done.stdout and "No import circles between sibling modules KEPT" in done.stdout
 
 
+def _ruff() -> str:
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent))
+    if ruff is None:
+        pytest.skip("ruff is not installed (it comes with the `test` extra: pip install -e '.[test]')")
+    return ruff
+
+
+def test_the_code_passes_ruffs_lint_rules():
+    done = subprocess.run([_ruff(), "check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-4000:]
+
+
+def test_the_code_is_formatted_as_ruff_formats_it():
+    done = subprocess.run(
+        [_ruff(), "format", "--check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout[-4000:]
+
+
 def _package_of(module: str) -> str:
     parts = module.split(".")
     return ".".join(parts[:2]) if parts[0] == "cms" and len(parts) > 1 else parts[0]
@@ -38,6 +57,8 @@ def test_no_module_imports_a_private_name_of_another_package():
                 if not node.module.startswith(PACKAGES) or _package_of(node.module) == _package_of(module):
                     continue
                 private = [alias.name for alias in node.names if alias.name.startswith("_")]
-                if private or any(part.startswith("_") and not part.startswith("__") for part in node.module.split(".")):
+                if private or any(
+                    part.startswith("_") and not part.startswith("__") for part in node.module.split(".")
+                ):
                     offenders.append(f"{module}: from {node.module} import {', '.join(a.name for a in node.names)}")
     assert offenders == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -131,7 +131,10 @@ def load_theme(path: Path) -> Theme:
     tasks = []
     for task in workflow.get("tasks") or []:
         if task.get("group") not in group_names:
-            fail(task["__line__"], f"workflow task '{task.get('name')}' names group '{task.get('group')}', which the theme does not define.")
+            fail(
+                task["__line__"],
+                f"workflow task '{task.get('name')}' names group '{task.get('group')}', which the theme does not define.",
+            )
         tasks.append((required(task, "name"), task["group"]))
 
     def page(spec, parent_label, parent_name) -> PageSpec:
@@ -149,8 +152,14 @@ def load_theme(path: Path) -> Theme:
         if len(slugs) != len(set(slugs)):
             fail(line, f"two pages under '{slug}' share a slug.")
         return PageSpec(
-            type=kind, title=required(spec, "title"), slug=slug, cadence_days=spec.get("cadence_days"),
-            in_menu=bool(spec.get("in_menu")), body=spec.get("body") or "", children=children, line=line,
+            type=kind,
+            title=required(spec, "title"),
+            slug=slug,
+            cadence_days=spec.get("cadence_days"),
+            in_menu=bool(spec.get("in_menu")),
+            body=spec.get("body") or "",
+            children=children,
+            line=line,
         )
 
     pages = tuple(page(spec, "pages.HomePage", "the home page") for spec in data.get("pages") or [])
@@ -163,9 +172,17 @@ def load_theme(path: Path) -> Theme:
             fail(data["__line__"], f"navigation names '{slug}', which is not a top-level page of the theme.")
     tokens = {k: v for k, v in (data.get("tokens") or {}).items() if k != "__line__"}
     return Theme(
-        name=name, title=required(data, "title"), version=version, description=data.get("description") or "",
-        tokens=_strip_lines(tokens), groups=tuple(groups), workflow_name=workflow.get("name") or "",
-        workflow_tasks=tuple(tasks), pages=pages, navigation=navigation, path=path,
+        name=name,
+        title=required(data, "title"),
+        version=version,
+        description=data.get("description") or "",
+        tokens=_strip_lines(tokens),
+        groups=tuple(groups),
+        workflow_name=workflow.get("name") or "",
+        workflow_tasks=tuple(tasks),
+        pages=pages,
+        navigation=navigation,
+        path=path,
     )
 
 
@@ -184,7 +201,7 @@ def _may_live_under(child_label: str, parent_label: str) -> bool:
     return child in parent.allowed_subpage_models() and parent in child.allowed_parent_page_models()
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_theme(name: str) -> Theme:
     path = THEMES_DIR / name / "theme.yaml"
     if not re.match(r"^[a-z_]+$", name) or not path.exists():

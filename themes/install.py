@@ -8,7 +8,14 @@ from django.contrib.auth.models import Group, Permission
 from django.core.files.images import ImageFile
 from PIL import Image as PILImage
 from wagtail.models import (
-    Collection, GroupApprovalTask, GroupCollectionPermission, GroupPagePermission, Page, Site, Workflow, WorkflowPage,
+    Collection,
+    GroupApprovalTask,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Page,
+    Site,
+    Workflow,
+    WorkflowPage,
     WorkflowTask,
 )
 
@@ -18,8 +25,12 @@ from cms.pages.models import HomePage, SectionPage, SiteSettings, StandardPage
 from .blueprint import PageSpec, Theme
 
 PAGE_PERMISSIONS = {
-    "add": "add_page", "change": "change_page", "publish": "publish_page", "lock": "lock_page",
-    "unlock": "unlock_page", "bulk_delete": "bulk_delete_page",
+    "add": "add_page",
+    "change": "change_page",
+    "publish": "publish_page",
+    "lock": "lock_page",
+    "unlock": "unlock_page",
+    "bulk_delete": "bulk_delete_page",
 }
 MEDIA_PERMISSIONS = ["add_image", "choose_image", "change_image", "add_document", "choose_document", "change_document"]
 
@@ -36,7 +47,9 @@ def install_theme(theme: Theme, *, site_name: str) -> None:
 def install_home_page(*, title: str) -> Page:
     """Replace Wagtail's welcome page with the site's home page and point the Site at it."""
     root = Page.get_first_root_node()
-    placeholder_pages = list(root.get_children().filter(content_type__model="page", content_type__app_label="wagtailcore"))
+    placeholder_pages = list(
+        root.get_children().filter(content_type__model="page", content_type__app_label="wagtailcore")
+    )
     home = HomePage(title=title, slug="home-new" if placeholder_pages else "home")
     root.add_child(instance=home)
     home.save_revision().publish()
@@ -60,11 +73,20 @@ def install_home_page(*, title: str) -> Page:
 
 def add_page(parent: Page, spec: PageSpec) -> Page:
     if spec.type == "section":
-        page = SectionPage(title=spec.title, slug=spec.slug, show_in_menus=spec.in_menu, intro=spec.body,
-                           update_cadence_days=spec.cadence_days or 30)
+        page = SectionPage(
+            title=spec.title,
+            slug=spec.slug,
+            show_in_menus=spec.in_menu,
+            intro=spec.body,
+            update_cadence_days=spec.cadence_days or 30,
+        )
     else:
-        page = StandardPage(title=spec.title, slug=spec.slug, show_in_menus=spec.in_menu,
-                            body=[{"type": "paragraph", "value": f"<p>{spec.body}</p>"}] if spec.body else [])
+        page = StandardPage(
+            title=spec.title,
+            slug=spec.slug,
+            show_in_menus=spec.in_menu,
+            body=[{"type": "paragraph", "value": f"<p>{spec.body}</p>"}] if spec.body else [],
+        )
     parent.add_child(instance=page)
     page.save_revision().publish()
     for child in spec.children:
@@ -84,7 +106,9 @@ def _install_groups(theme: Theme, home: Page) -> dict[str, Group]:
             permission = Permission.objects.get(content_type__app_label="wagtailcore", codename=PAGE_PERMISSIONS[name])
             GroupPagePermission.objects.get_or_create(group=group, page=home, permission=permission)
         for permission in media_permissions:
-            GroupCollectionPermission.objects.get_or_create(group=group, collection=root_collection, permission=permission)
+            GroupCollectionPermission.objects.get_or_create(
+                group=group, collection=root_collection, permission=permission
+            )
         groups[spec.name] = group
     return groups
 
@@ -118,7 +142,7 @@ def _install_settings(theme: Theme, home: Page, *, site_name: str) -> None:
 def _logo(theme: Theme):
     """A plain square logo in the theme's primary colour, until the site uploads its own."""
     colour = (theme.tokens.get("colors") or {}).get("primary", "#333333").lstrip("#")
-    rgb = tuple(int(colour[i:i + 2], 16) for i in (0, 2, 4)) if len(colour) == 6 else (51, 51, 51)
+    rgb = tuple(int(colour[i : i + 2], 16) for i in (0, 2, 4)) if len(colour) == 6 else (51, 51, 51)
     buffer = io.BytesIO()
     PILImage.new("RGB", (256, 256), rgb).save(buffer, format="PNG")
     image = SiteImage(title=str(theme.tokens.get("logo") or "网站标志"))

@@ -14,16 +14,24 @@ from . import selectors
 ADMIN_PREFIX = "/admin/"
 # The admin views a user between the password and the code may reach, by resolved name (not by path
 # prefix, which "/admin/2fa/../pages/" would fool): logging in and out, the two-factor pages.
-OPEN_ADMIN_VIEWS = frozenset({
-    "wagtailadmin_login", "wagtailadmin_logout", "wagtailadmin_javascript_catalog",
-    "wagtailadmin_password_reset", "wagtailadmin_password_reset_done", "wagtailadmin_password_reset_confirm",
-    "wagtailadmin_password_reset_complete",
-    "accounts_two_factor_verify", "accounts_two_factor_setup", "accounts_two_factor_recovery_codes",
-})
+OPEN_ADMIN_VIEWS = frozenset(
+    {
+        "wagtailadmin_login",
+        "wagtailadmin_logout",
+        "wagtailadmin_javascript_catalog",
+        "wagtailadmin_password_reset",
+        "wagtailadmin_password_reset_done",
+        "wagtailadmin_password_reset_confirm",
+        "wagtailadmin_password_reset_complete",
+        "accounts_two_factor_verify",
+        "accounts_two_factor_setup",
+        "accounts_two_factor_recovery_codes",
+    }
+)
 
 
 def second_step(user) -> str | None:
-    """"verify" if this signed-in user still owes a code, "enrol" if they must first set up a device, else None.
+    """ "verify" if this signed-in user still owes a code, "enrol" if they must first set up a device, else None.
 
     Decided from the session alone (django-otp's verified device), so a login that skipped the
     password form (force_login, a session made elsewhere) is held like any other."""

@@ -13,6 +13,9 @@ class User(AbstractUser):
         verbose_name_plural = "用户"
         constraints = [
             # `Admin` beside `admin` invites impersonation (and login throttling folds case anyway).
-            models.UniqueConstraint(Lower("username"), name="username_unique_ignoring_case",
-                                    violation_error_message="已有同名用户（用户名不区分大小写）。"),
+            models.UniqueConstraint(
+                Lower("username"),
+                name="username_unique_ignoring_case",
+                violation_error_message="已有同名用户（用户名不区分大小写）。",
+            ),
         ]

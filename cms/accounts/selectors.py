@@ -64,7 +64,9 @@ def locked_logins(*, schema_names: list[str] | None = None) -> list[LockedLogin]
     if settings.AXES_COOLOFF_TIME:
         rows = rows.filter(attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME)
     totals: dict[tuple[str, str | None], list] = {}
-    for username, ip, failures, when in rows.values_list("username", "ip_address", "failures_since_start", "attempt_time"):
+    for username, ip, failures, when in rows.values_list(
+        "username", "ip_address", "failures_since_start", "attempt_time"
+    ):
         entry = totals.setdefault((username or "", ip), [0, when])
         entry[0] += failures
         entry[1] = max(entry[1], when)
@@ -72,6 +74,7 @@ def locked_logins(*, schema_names: list[str] | None = None) -> list[LockedLogin]
     for (username, ip), (failures, when) in totals.items():
         schema, _, name = username.partition(SITE_SEPARATOR)
         if failures >= settings.AXES_FAILURE_LIMIT and (schema_names is None or schema in schema_names):
-            locked.append(LockedLogin(schema_name=schema, username=name, ip_address=ip, failures=failures,
-                                      last_attempt=when))
+            locked.append(
+                LockedLogin(schema_name=schema, username=name, ip_address=ip, failures=failures, last_attempt=when)
+            )
     return sorted(locked, key=lambda row: row.last_attempt, reverse=True)

@@ -7,8 +7,7 @@ from base64 import b32encode
 from urllib.parse import quote, urlencode
 
 import segno
-from django.contrib.auth import get_user_model
-from django.contrib.auth import password_validation
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.password_validation import get_default_password_validators, validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -40,8 +39,9 @@ def validate_admin_password(*, username: str, password: str, email: str = "") ->
     floor = max([ADMIN_PASSWORD_MIN_LENGTH] + [v.min_length for v in configured if isinstance(v, length_check)])
     validators.append(MinimumLengthValidator(min_length=floor))
     try:
-        validate_password(password, user=get_user_model()(username=username, email=email),
-                          password_validators=validators)
+        validate_password(
+            password, user=get_user_model()(username=username, email=email), password_validators=validators
+        )
     except ValidationError as error:
         raise ValidationError("管理员密码不符合要求：" + "".join(error.messages), code="password_invalid") from None
 
@@ -72,8 +72,13 @@ def unlock_logins(*, schema_names: list[str] | None, username: str | None = None
     if ip_address:
         rows = rows.filter(ip_address=ip_address)
     count, _ = rows.delete()
-    logger.warning("logins unlocked: %s record(s) (sites=%s username=%s address=%s)", count,
-                   ",".join(schema_names) if schema_names is not None else "all", username or "*", ip_address or "*")
+    logger.warning(
+        "logins unlocked: %s record(s) (sites=%s username=%s address=%s)",
+        count,
+        ",".join(schema_names) if schema_names is not None else "all",
+        username or "*",
+        ip_address or "*",
+    )
     return count
 
 
@@ -90,8 +95,15 @@ def provisioning_uri(*, device: TOTPDevice, issuer: str) -> str:
     """The otpauth:// address an authenticator app reads from the QR code."""
     issuer = issuer.replace(":", "")
     label = quote(f"{issuer}:{device.user.get_username()}")
-    params = urlencode({"secret": secret_text(device=device), "issuer": issuer, "algorithm": "SHA1",
-                        "digits": device.digits, "period": device.step})
+    params = urlencode(
+        {
+            "secret": secret_text(device=device),
+            "issuer": issuer,
+            "algorithm": "SHA1",
+            "digits": device.digits,
+            "period": device.step,
+        }
+    )
     return f"otpauth://totp/{label}?{params}"
 
 

@@ -58,5 +58,10 @@ def lockout_response(request: HttpRequest, original_response=None, credentials: 
 
 
 def log_lockout(sender, request, username, ip_address, **kwargs) -> None:
-    logger.warning("login locked: %s from %s on host %s after %s failures", username, ip_address,
-                   request.get_host() if request is not None else "-", settings.AXES_FAILURE_LIMIT)
+    logger.warning(
+        "login locked: %s from %s on host %s after %s failures",
+        username,
+        ip_address,
+        request.get_host() if request is not None else "-",
+        settings.AXES_FAILURE_LIMIT,
+    )

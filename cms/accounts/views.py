@@ -19,8 +19,9 @@ LOGIN_URL = "wagtailadmin_login"
 
 def _next(request) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
-                                                     require_https=request.is_secure()):
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return candidate
     return reverse("wagtailadmin_home")
 
@@ -54,8 +55,9 @@ def verify(request):
                 otp_login(request, device)
                 return HttpResponseRedirect(_next(request))
             error = "验证码不正确、已过期或已使用，请重新输入。"
-    return render(request, "accounts/verify.html", {"next": _next(request), "error": error},
-                  status=200 if error is None else 400)
+    return render(
+        request, "accounts/verify.html", {"next": _next(request), "error": error}, status=200 if error is None else 400
+    )
 
 
 @never_cache
@@ -67,8 +69,9 @@ def setup(request):
         if not user.is_verified():
             return _to("accounts_two_factor_verify", _next(request))
         if selectors.has_authenticator(user=user):
-            return render(request, "accounts/already_enabled.html",
-                          {"remaining": selectors.remaining_recovery_codes(user=user)})
+            return render(
+                request, "accounts/already_enabled.html", {"remaining": selectors.remaining_recovery_codes(user=user)}
+            )
     device = services.begin_authenticator_enrolment(user=user)
     error = None
     if request.method == "POST":
@@ -79,8 +82,11 @@ def setup(request):
         error = "验证码不正确，请确认手机时间准确后，输入应用中当前显示的 6 位验证码。"
     uri = services.provisioning_uri(device=device, issuer=_issuer(request))
     context = {
-        "qr_svg": services.qr_code_svg(data=uri), "secret": services.secret_text(device=device),
-        "next": _next(request), "error": error, "required": selectors.two_factor_required(user=user),
+        "qr_svg": services.qr_code_svg(data=uri),
+        "secret": services.secret_text(device=device),
+        "next": _next(request),
+        "error": error,
+        "required": selectors.two_factor_required(user=user),
     }
     return render(request, "accounts/setup.html", context, status=200 if error is None else 400)
 

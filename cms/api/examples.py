@@ -8,7 +8,9 @@ ARTICLE_FIELDS = """
         blockType field
         ... on RichTextBlock { value }
         ... on ImageWithCaptionBlock { caption image { srcSet(sizes: [320, 640]) rendition(width: 800) { url } } }
-        ... on GalleryBlock { title images { ... on ImageWithCaptionBlock { caption image { rendition(fill: "320x240") { url } } } } }
+        ... on GalleryBlock {
+          title images { ... on ImageWithCaptionBlock { caption image { rendition(fill: "320x240") { url } } } }
+        }
         ... on QuoteBlock { text attribution }
         ... on AttachmentBlock { title document { url title } }
         ... on TableBlock { rows firstRowIsHeader }

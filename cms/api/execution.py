@@ -5,8 +5,8 @@ a time limit on executing one.
 from __future__ import annotations
 
 import hashlib
-import logging
 import json
+import logging
 import threading
 import time
 from contextlib import contextmanager
@@ -34,12 +34,15 @@ def validation_errors(schema, query: str, allow_introspection: bool) -> tuple[Gr
     return tuple(validate(schema, parsed(query), rules))
 
 
-def response_cache_key(*, version: int | str, origin: str | None, query: str, variables, operation_name,
-                       allow_introspection: bool) -> str:
+def response_cache_key(
+    *, version: int | str, origin: str | None, query: str, variables, operation_name, allow_introspection: bool
+) -> str:
     """Everything an answer depends on: the site (added by the cache's key function), its content version,
     the public origin its absolute URLs are built on, the query and who may introspect."""
     digest = hashlib.sha256(
-        json.dumps([origin, query, variables, operation_name, allow_introspection], sort_keys=True, default=str).encode()
+        json.dumps(
+            [origin, query, variables, operation_name, allow_introspection], sort_keys=True, default=str
+        ).encode()
     ).hexdigest()
     # The cache's key function adds the schema: one site never reads another's answers.
     return f"cms:graphql:{version}:{digest}"

@@ -6,8 +6,9 @@ from django.conf import settings
 from django.core.checks import Error, register
 from grapple.types.images import ImageObjectType, rendition_allowed
 
-from .core.errors import ClientError
 from cms.media.preload import batching_active, rendition_for
+
+from .core.errors import ClientError
 
 _stock_resolve_rendition = ImageObjectType.resolve_rendition
 
@@ -51,7 +52,9 @@ def filter_pixels(spec: str) -> int:
 def check_rendition_filters(app_configs, **kwargs):
     cap = settings.CMS_RENDITION_MAX_PIXELS
     return [
-        Error(f"Rendition filter '{spec}' can produce {filter_pixels(spec)} pixels, over the cap of {cap}.", id="cms.E001")
+        Error(
+            f"Rendition filter '{spec}' can produce {filter_pixels(spec)} pixels, over the cap of {cap}.", id="cms.E001"
+        )
         for spec in allowed_filters()
         if filter_pixels(spec) > cap
     ]

@@ -44,8 +44,11 @@ class Limits:
 def current_limits() -> Limits:
     conf = settings.CMS_GRAPHQL_LIMITS
     return Limits(
-        max_query_chars=conf["MAX_QUERY_CHARS"], max_depth=conf["MAX_DEPTH"], max_aliases=conf["MAX_ALIASES"],
-        max_cost=conf["MAX_COST"], max_seconds=conf["MAX_SECONDS"],
+        max_query_chars=conf["MAX_QUERY_CHARS"],
+        max_depth=conf["MAX_DEPTH"],
+        max_aliases=conf["MAX_ALIASES"],
+        max_cost=conf["MAX_COST"],
+        max_seconds=conf["MAX_SECONDS"],
     )
 
 
@@ -252,22 +255,26 @@ class _Cost:
         is_list = _is_list(field_def.type)
         # A connection's size goes to the lists directly inside it.
         child = self.selection_set(
-            node.selection_set, get_named_type(field_def.type), None if is_list else size,
+            node.selection_set,
+            get_named_type(field_def.type),
+            None if is_list else size,
         )
         if is_list:
             child *= size or connection_size or 1
         return _capped(1 + child)
 
 
-def estimate_cost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode | None,
-                  variable_values: dict) -> int:
+def estimate_cost(
+    schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode | None, variable_values: dict
+) -> int:
     """An upper bound of the fields the answer can hold (see _Cost), at most COUNT_CAP.
 
     `variable_values` are the operation's coerced variables (defaults included)."""
     if operation is None:
         return 0
     root = {
-        OperationType.QUERY: schema.query_type, OperationType.MUTATION: schema.mutation_type,
+        OperationType.QUERY: schema.query_type,
+        OperationType.MUTATION: schema.mutation_type,
         OperationType.SUBSCRIPTION: schema.subscription_type,
     }[operation.operation]
     return _Cost(schema, document, variable_values).selection_set(operation.selection_set, root, None)

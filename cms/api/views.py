@@ -22,6 +22,11 @@ from graphql import ArgumentNode, ExecutionResult, GraphQLError, OperationType, 
 from graphql.execution.values import get_variable_values
 from graphql.language import Visitor
 
+from cms.media.origin import request_origin
+from cms.media.preload import media_store
+from cms.network.index import current_network_version
+from sites.middleware import database_unreachable, unavailable_response
+
 from .core.errors import CLIENT_ERRORS, ClientError
 from .execution import (
     Deadline,
@@ -36,11 +41,6 @@ from .execution import (
 )
 from .limits import COUNT_CAP, current_limits, estimate_cost
 from .pages.lists import LIST_ARGUMENTS, check_list_arguments
-from cms.media.preload import media_store
-from cms.network.index import current_network_version
-from sites.middleware import database_unreachable, unavailable_response
-from cms.media.origin import request_origin
-
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +146,9 @@ class SiteGraphQLView(GraphQLView):
         except HttpError as error:
             return _error_response(error.response.status_code, error.message or error.response.content.decode())
         except RequestDataTooBig:
-            return _error_response(413, f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
+            return _error_response(
+                413, f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+            )
         except SuspiciousOperation as error:
             return _error_response(400, f"The request was refused: {error}")
         except RecursionError:
@@ -175,7 +177,11 @@ class SiteGraphQLView(GraphQLView):
                     return unavailable_response(request)
                 version = f"{version}.{current_network_version()}"  # the index changes with every site's publishing
             cache_key = response_cache_key(
-                version=version, origin=request_origin.get(), query=query, variables=variables, operation_name=operation_name,
+                version=version,
+                origin=request_origin.get(),
+                query=query,
+                variables=variables,
+                operation_name=operation_name,
                 allow_introspection=request.cms_allow_introspection,
             )
         # A client may ask for a fresh answer (Cache-Control: no-cache), as with any HTTP cache.
@@ -226,7 +232,9 @@ class SiteGraphQLView(GraphQLView):
             limit, cost = current_limits().max_cost, estimate_cost(schema, document, operation, coerced)
             if cost > limit:
                 shown = f"over {COUNT_CAP}" if cost >= COUNT_CAP else str(cost)
-                return ExecutionResult(errors=[GraphQLError(f"Query cost {shown} exceeds the maximum cost of {limit}.")])
+                return ExecutionResult(
+                    errors=[GraphQLError(f"Query cost {shown} exceeds the maximum cost of {limit}.")]
+                )
             try:
                 if any(name in query for name in LIST_ARGUMENTS):  # textual: may say yes too often, never too rarely
                     check_list_arguments(schema=schema, document=document, variable_values=coerced)
@@ -236,8 +244,13 @@ class SiteGraphQLView(GraphQLView):
         try:
             with statements_cancelled_at(deadline):
                 result = execute(
-                    schema, document, root_value=self.get_root_value(request), context_value=self.get_context(request),
-                    variable_values=variables, operation_name=operation_name, middleware=self.get_middleware(request),
+                    schema,
+                    document,
+                    root_value=self.get_root_value(request),
+                    context_value=self.get_context(request),
+                    variable_values=variables,
+                    operation_name=operation_name,
+                    middleware=self.get_middleware(request),
                     execution_context_class=DeadlineExecutionContext,
                 )
         except Exception as error:  # as graphene-django: an execution failure is reported, not raised
@@ -247,11 +260,20 @@ class SiteGraphQLView(GraphQLView):
         if deadline.passed:
             logger.warning(
                 "GraphQL request stopped at the time limit of %gs: query sha256 %s, %d characters, host %s",
-                deadline.seconds, hashlib.sha256(query.encode()).hexdigest()[:16], len(query), request.get_host(),
+                deadline.seconds,
+                hashlib.sha256(query.encode()).hexdigest()[:16],
+                len(query),
+                request.get_host(),
             )
             return ExecutionResult(errors=[TimeLimitExceeded(deadline.seconds)])
-        lost = next((e.original_error for e in result.errors or ()
-                     if e.original_error is not None and database_unreachable(e.original_error)), None)
+        lost = next(
+            (
+                e.original_error
+                for e in result.errors or ()
+                if e.original_error is not None and database_unreachable(e.original_error)
+            ),
+            None,
+        )
         if lost is not None:
             raise lost  # the database went away mid-query: a 503, not an answer naming database errors
         return result
@@ -279,7 +301,9 @@ class SiteGraphQLView(GraphQLView):
             where = ".".join(str(part) for part in formatted.get("path") or []) or "the query"
             logger.warning("GraphQL resolver failed at %s: %r", where, original)
             if isinstance(original, BAD_VALUE_ERRORS):
-                formatted["message"] = f"A value given for {where} was not accepted (wrong type, or characters such as NUL)."
+                formatted["message"] = (
+                    f"A value given for {where} was not accepted (wrong type, or characters such as NUL)."
+                )
                 formatted.setdefault("extensions", {})["code"] = "BAD_REQUEST"
             else:
                 formatted["message"] = f"Resolving {where} failed; the error has been logged."

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from django.core.files.images import ImageFile
 from django.utils import timezone
@@ -40,9 +40,19 @@ Kind = Association.Kind
 
 SITES = [
     DemoSite(
-        slug="cflac", name="中国文学艺术界联合会", short_name="中国文联", kind=Kind.NATIONAL_FEDERATION,
-        domain="cflac.localhost", region="全国", parent_slug=None, colour=(178, 34, 34),
-        address="北京市朝阳区北四环东路", icp_number="京ICP备00000001号", police_number="京公网安备11010502000001号", site_code="bm00000001", art_forms=[],
+        slug="cflac",
+        name="中国文学艺术界联合会",
+        short_name="中国文联",
+        kind=Kind.NATIONAL_FEDERATION,
+        domain="cflac.localhost",
+        region="全国",
+        parent_slug=None,
+        colour=(178, 34, 34),
+        address="北京市朝阳区北四环东路",
+        icp_number="京ICP备00000001号",
+        police_number="京公网安备11010502000001号",
+        site_code="bm00000001",
+        art_forms=[],
         about="中国文学艺术界联合会是中国共产党领导的由全国性文艺家协会，各省、自治区、直辖市文联和全国性产业文联组成的人民团体。",
         news=[
             "中国文联召开网络和信息化工作会议",
@@ -61,9 +71,19 @@ SITES = [
         ],
     ),
     DemoSite(
-        slug="zuoxie", name="中国作家协会", short_name="中国作协", kind=Kind.NATIONAL_ASSOCIATION,
-        domain="zuoxie.localhost", region="全国", parent_slug="cflac", colour=(25, 80, 150),
-        address="北京市朝阳区农展馆南里", icp_number="京ICP备00000002号", police_number="京公网安备11010502000002号", site_code="bm00000002", art_forms=["literature"],
+        slug="zuoxie",
+        name="中国作家协会",
+        short_name="中国作协",
+        kind=Kind.NATIONAL_ASSOCIATION,
+        domain="zuoxie.localhost",
+        region="全国",
+        parent_slug="cflac",
+        colour=(25, 80, 150),
+        address="北京市朝阳区农展馆南里",
+        icp_number="京ICP备00000002号",
+        police_number="京公网安备11010502000002号",
+        site_code="bm00000002",
+        art_forms=["literature"],
         about="中国作家协会是中国共产党领导的各民族作家自愿结合的专业性人民团体，是党和政府联系广大作家和文学工作者的桥梁和纽带。",
         news=[
             "中国作协召开新时代文学创作座谈会",
@@ -82,9 +102,19 @@ SITES = [
         ],
     ),
     DemoSite(
-        slug="meixie", name="中国美术家协会", short_name="中国美协", kind=Kind.NATIONAL_ASSOCIATION,
-        domain="meixie.localhost", region="全国", parent_slug="cflac", colour=(34, 120, 70),
-        address="北京市朝阳区北四环东路", icp_number="京ICP备00000003号", police_number="京公网安备11010502000003号", site_code="bm00000003", art_forms=["fine_arts"],
+        slug="meixie",
+        name="中国美术家协会",
+        short_name="中国美协",
+        kind=Kind.NATIONAL_ASSOCIATION,
+        domain="meixie.localhost",
+        region="全国",
+        parent_slug="cflac",
+        colour=(34, 120, 70),
+        address="北京市朝阳区北四环东路",
+        icp_number="京ICP备00000003号",
+        police_number="京公网安备11010502000003号",
+        site_code="bm00000003",
+        art_forms=["fine_arts"],
         about="中国美术家协会是中国共产党领导的、由全国各民族美术工作者组成的专业性人民团体。",
         news=[
             "全国美术作品展览开幕",
@@ -103,9 +133,19 @@ SITES = [
         ],
     ),
     DemoSite(
-        slug="beijing", name="北京市文学艺术界联合会", short_name="北京市文联", kind=Kind.PROVINCIAL,
-        domain="beijing.localhost", region="北京", parent_slug="cflac", colour=(150, 90, 20),
-        address="北京市西城区", icp_number="京ICP备00000004号", police_number="京公网安备11010202000004号", site_code="1100000004", art_forms=["theatre", "folk_art"],
+        slug="beijing",
+        name="北京市文学艺术界联合会",
+        short_name="北京市文联",
+        kind=Kind.PROVINCIAL,
+        domain="beijing.localhost",
+        region="北京",
+        parent_slug="cflac",
+        colour=(150, 90, 20),
+        address="北京市西城区",
+        icp_number="京ICP备00000004号",
+        police_number="京公网安备11010202000004号",
+        site_code="1100000004",
+        art_forms=["theatre", "folk_art"],
         about="北京市文学艺术界联合会是北京市各文艺家协会和区文联组成的人民团体，团结首都广大文艺工作者繁荣文艺事业。",
         news=[
             "北京市文联召开全委会",
@@ -168,9 +208,16 @@ def build_demo_network(*, admin_password: str, progress: Callable[[str], None] =
         progress(f"  [{index}/{len(SITES)}] {spec.name} ({spec.domain})")
         parent = Association.objects.get(slug=spec.parent_slug) if spec.parent_slug else None
         site = create_site(
-            name=spec.name, short_name=spec.short_name, slug=spec.slug, kind=spec.kind, domain=spec.domain,
-            parent=parent, region=spec.region, admin=SiteAdmin(username="admin", password=admin_password),
-            populate=lambda spec=spec: populate_site(spec), progress=progress,
+            name=spec.name,
+            short_name=spec.short_name,
+            slug=spec.slug,
+            kind=spec.kind,
+            domain=spec.domain,
+            parent=parent,
+            region=spec.region,
+            admin=SiteAdmin(username="admin", password=admin_password),
+            populate=lambda spec=spec: populate_site(spec),
+            progress=progress,
         )
         built.append(site)
     if not Milestone.objects.filter(name=DEMO_MILESTONE).exists():
@@ -198,17 +245,32 @@ def syndicate_demo_items(*, admin_password: str) -> None:
         with schema_context(site.schema_name):
             return model.objects.get(slug=slug)
 
-    adopted = syndication.submit(source_site=zuoxie, page_id=first(zuoxie, ArticlePage, "news-1").pk, target_site=cflac,
-                                 user_name="admin", note="本会重要活动，请予采用。")
+    adopted = syndication.submit(
+        source_site=zuoxie,
+        page_id=first(zuoxie, ArticlePage, "news-1").pk,
+        target_site=cflac,
+        user_name="admin",
+        note="本会重要活动，请予采用。",
+    )
     with schema_context(cflac.schema_name):
         news_section, editor = SectionPage.objects.get(slug="news"), User.objects.get(username="admin")
     syndication.accept(syndication_id=adopted.pk, receiver=cflac, section_id=news_section.pk, user=editor)
-    declined = syndication.submit(source_site=beijing, page_id=first(beijing, ArticlePage, "news-2").pk,
-                                  target_site=cflac, user_name="admin")
-    syndication.decline(syndication_id=declined.pk, receiver=cflac, reason="内容与全国文联网站栏目定位不符，建议在本地发布。",
-                        user_name="admin")
-    pushed = syndication.push(source_site=cflac, page_id=first(cflac, NoticePage, "notice-1").pk, targets=None,
-                              user_name="admin", note="请各单位转载。")
+    declined = syndication.submit(
+        source_site=beijing, page_id=first(beijing, ArticlePage, "news-2").pk, target_site=cflac, user_name="admin"
+    )
+    syndication.decline(
+        syndication_id=declined.pk,
+        receiver=cflac,
+        reason="内容与全国文联网站栏目定位不符，建议在本地发布。",
+        user_name="admin",
+    )
+    pushed = syndication.push(
+        source_site=cflac,
+        page_id=first(cflac, NoticePage, "notice-1").pk,
+        targets=None,
+        user_name="admin",
+        note="请各单位转载。",
+    )
     syndication.deliver_all(syndication_ids=[record.pk for record in pushed.created])
 
 
@@ -226,18 +288,34 @@ def populate_site(spec: DemoSite) -> None:
     for number, title in enumerate(spec.news):
         date = today - datetime.timedelta(days=2 * number + 1)
         article = ArticlePage(
-            title=title, slug=f"news-{number + 1}", author=f"{spec.short_name}宣传部", source=spec.short_name,
-            date=date, summary=_opening(number, title, spec, date), cover=cover if number < 4 else None,
-            art_forms=spec.art_forms, body=_news_body(number, title, spec, date, cover),
+            title=title,
+            slug=f"news-{number + 1}",
+            author=f"{spec.short_name}宣传部",
+            source=spec.short_name,
+            date=date,
+            summary=_opening(number, title, spec, date),
+            cover=cover if number < 4 else None,
+            art_forms=spec.art_forms,
+            body=_news_body(number, title, spec, date, cover),
         )
         article.tags.add(*(["工作动态", "要闻"] if number < 3 else ["工作动态"]))
         _add(news, article)
     for number, title in enumerate(spec.notices):
         date = today - datetime.timedelta(days=5 * number + 2)
-        body = [{"type": "paragraph", "value": "".join(f"<p>{line}</p>" for line in NOTICE_BODY.format(org=spec.short_name).split("\n"))}]
+        body = [
+            {
+                "type": "paragraph",
+                "value": "".join(f"<p>{line}</p>" for line in NOTICE_BODY.format(org=spec.short_name).split("\n")),
+            }
+        ]
         notice = NoticePage(
-            title=title, slug=f"notice-{number + 1}", issuer=f"{spec.short_name}办公室", date=date, summary=title,
-            expiry_date=date + datetime.timedelta(days=30), body=body,
+            title=title,
+            slug=f"notice-{number + 1}",
+            issuer=f"{spec.short_name}办公室",
+            date=date,
+            summary=title,
+            expiry_date=date + datetime.timedelta(days=30),
+            body=body,
         )
         notice.tags.add("通知")
         _add(notices, notice)
@@ -274,7 +352,15 @@ def _news_body(number: int, title: str, spec: DemoSite, date: datetime.date, ima
     # StreamField's raw (JSON) form: chooser blocks take ids.
     body = [{"type": "paragraph", "value": "".join(f"<p>{text}</p>" for text in paragraphs)}]
     if number % 3 == 0:
-        body.append({"type": "quote", "value": {"text": "文艺是时代前进的号角，最能代表一个时代的风貌，最能引领一个时代的风气。", "attribution": ""}})
+        body.append(
+            {
+                "type": "quote",
+                "value": {
+                    "text": "文艺是时代前进的号角，最能代表一个时代的风貌，最能引领一个时代的风气。",
+                    "attribution": "",
+                },
+            }
+        )
     if number % 2 == 0:
         body.insert(1, {"type": "image", "value": {"image": image.pk, "caption": f"{spec.short_name}活动现场"}})
     return body

@@ -2,9 +2,9 @@ import json
 import posixpath
 import sys
 
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.core.exceptions import SuspiciousFileOperation
 from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.html import format_html, format_html_join
 from django.views.static import serve
@@ -33,8 +33,16 @@ def server_error(request):
     if error is not None and database_unreachable(error):
         return unavailable_response(request)
     if wants_json(request):
-        body = json.dumps({"errors": [{"message": "Internal server error; it has been logged.",
-                                       "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]})
+        body = json.dumps(
+            {
+                "errors": [
+                    {
+                        "message": "Internal server error; it has been logged.",
+                        "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+                    }
+                ]
+            }
+        )
         return HttpResponse(body, status=500, content_type="application/json")
     return HttpResponse(SERVER_ERROR_PAGE, status=500, content_type="text/html; charset=utf-8")
 
@@ -83,9 +91,12 @@ def _client_error(request, status: int) -> HttpResponse:
     """Django's error handlers in Chinese for people, JSON for API clients."""
     title, text, message = CLIENT_ERRORS[status]
     if wants_json(request):
-        return HttpResponse(json.dumps({"errors": [{"message": message}]}), status=status,
-                            content_type="application/json")
-    return HttpResponse(ERROR_PAGE.format(title=title, text=text), status=status, content_type="text/html; charset=utf-8")
+        return HttpResponse(
+            json.dumps({"errors": [{"message": message}]}), status=status, content_type="application/json"
+        )
+    return HttpResponse(
+        ERROR_PAGE.format(title=title, text=text), status=status, content_type="text/html; charset=utf-8"
+    )
 
 
 def bad_request(request, exception=None):

@@ -1,6 +1,8 @@
 from django.db import models
-from wagtail.documents.models import AbstractDocument, Document as WagtailDocument
-from wagtail.images.models import AbstractImage, AbstractRendition, Image as WagtailImage
+from wagtail.documents.models import AbstractDocument
+from wagtail.documents.models import Document as WagtailDocument
+from wagtail.images.models import AbstractImage, AbstractRendition
+from wagtail.images.models import Image as WagtailImage
 
 from .origin import request_origin
 

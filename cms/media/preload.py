@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import Iterator
 
 from django.db.models import ForeignKey
 from wagtail import blocks
@@ -125,7 +125,9 @@ def _collect(block, raw, images: set, documents: set, pages: set | None = None) 
                 _collect(child, item.get("value"), images, documents, pages)
     elif isinstance(block, blocks.ListBlock):
         for item in raw or []:
-            value = item.get("value") if isinstance(item, dict) and "type" in item and item.get("type") == "item" else item
+            value = (
+                item.get("value") if isinstance(item, dict) and "type" in item and item.get("type") == "item" else item
+            )
             _collect(block.child_block, value, images, documents, pages)
     elif isinstance(block, blocks.StructBlock):
         for name, child in block.child_blocks.items():

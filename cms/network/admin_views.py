@@ -63,14 +63,24 @@ def _paginate(request, queryset):
 
 # --- Inbox ---
 
+
 def inbox_view(request):
     site = _site(request)
     items = list(syndication.inbox(site)[:INBOX_LIMIT])
     sections = _sections(request.user)
-    return render(request, "network/inbox.html", {
-        "tab": "inbox", "page_title": "收件箱", "items": items, "limited": len(items) == INBOX_LIMIT,
-        "accept_form": AcceptForm(sections=sections), "decline_form": DeclineForm(), "site": site,
-    })
+    return render(
+        request,
+        "network/inbox.html",
+        {
+            "tab": "inbox",
+            "page_title": "收件箱",
+            "items": items,
+            "limited": len(items) == INBOX_LIMIT,
+            "accept_form": AcceptForm(sections=sections),
+            "decline_form": DeclineForm(),
+            "site": site,
+        },
+    )
 
 
 @require_POST
@@ -82,16 +92,22 @@ def accept_view(request, syndication_id: int):
         return redirect("network_inbox")
     try:
         record = syndication.accept(
-            syndication_id=syndication_id, receiver=site, section_id=form.cleaned_data["section"],
-            user=request.user, publish=form.cleaned_data["action"] == PUBLISH,
+            syndication_id=syndication_id,
+            receiver=site,
+            section_id=form.cleaned_data["section"],
+            user=request.user,
+            publish=form.cleaned_data["action"] == PUBLISH,
         )
     except SyndicationError as error:
         messages.error(request, str(error))
         return redirect("network_inbox")
     event = record.events.filter(action="accepted").last()
     detail = f"：{event.detail}" if event and event.detail else ""
-    messages.success(request, f"已采用“{record.source_title}”{detail}。",
-                     buttons=[(reverse("wagtailadmin_pages:edit", args=[record.copy_page_id]), "编辑本站副本")])
+    messages.success(
+        request,
+        f"已采用“{record.source_title}”{detail}。",
+        buttons=[(reverse("wagtailadmin_pages:edit", args=[record.copy_page_id]), "编辑本站副本")],
+    )
     return redirect("network_inbox")
 
 
@@ -103,8 +119,12 @@ def decline_view(request, syndication_id: int):
         messages.error(request, _first_error(form))
         return redirect("network_inbox")
     try:
-        record = syndication.decline(syndication_id=syndication_id, receiver=site, reason=form.cleaned_data["reason"],
-                                     user_name=request.user.get_username())
+        record = syndication.decline(
+            syndication_id=syndication_id,
+            receiver=site,
+            reason=form.cleaned_data["reason"],
+            user_name=request.user.get_username(),
+        )
     except SyndicationError as error:
         messages.error(request, str(error))
     else:
@@ -114,12 +134,20 @@ def decline_view(request, syndication_id: int):
 
 # --- Received copies, sent items ---
 
+
 def received_view(request):
     site = _site(request)
     page = _paginate(request, syndication.received(site))
-    return render(request, "network/received.html", {
-        "tab": "received", "page_title": "已采用/已接收", "items": page, "in_sync": Syndication.CopyState.IN_SYNC,
-    })
+    return render(
+        request,
+        "network/received.html",
+        {
+            "tab": "received",
+            "page_title": "已采用/已接收",
+            "items": page,
+            "in_sync": Syndication.CopyState.IN_SYNC,
+        },
+    )
 
 
 def sent_view(request):
@@ -130,6 +158,7 @@ def sent_view(request):
 
 # --- Policy ---
 
+
 def policy_view(request):
     site = _site(request)
     sections = _sections(request.user)
@@ -138,8 +167,9 @@ def policy_view(request):
     form = PolicyForm(request.POST or None, sections=sections, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            syndication.set_policy(site=site, landing=form.cleaned_data["landing"],
-                                   section_id=form.cleaned_data["section"])
+            syndication.set_policy(
+                site=site, landing=form.cleaned_data["landing"], section_id=form.cleaned_data["section"]
+            )
         except SyndicationError as error:
             messages.error(request, str(error))
         else:
@@ -150,8 +180,10 @@ def policy_view(request):
 
 # --- Page actions ---
 
+
 def _page_for_action(request, page_id: int):
-    """The page, if the user may publish it and it is a live, original content item: (page, None); else (page, the reason in Chinese)."""
+    """The page, if the user may publish it and it is a live, original content item: (page, None);
+    else (page, the reason in Chinese)."""
     from cms.pages.models import ContentPage
 
     page = get_object_or_404(Page, pk=page_id).specific
@@ -187,16 +219,29 @@ def page_submit_view(request, page_id: int):
     if request.method == "POST" and form.is_valid():
         target = targets[form.cleaned_data["target"]]
         try:
-            syndication.submit(source_site=site, page_id=page.pk, target_site=target,
-                               user_name=request.user.get_username(), note=form.cleaned_data["note"])
+            syndication.submit(
+                source_site=site,
+                page_id=page.pk,
+                target_site=target,
+                user_name=request.user.get_username(),
+                note=form.cleaned_data["note"],
+            )
         except SyndicationError as error:
             messages.error(request, str(error))
         else:
             messages.success(request, f"已将“{page.title}”报送给“{target.name}”，等待对方采用。")
             return redirect("network_sent")
-    return render(request, "network/page_submit.html", {
-        "page_title": "报送上级", "page": page, "form": form, "header_icon": "upload", "submit_text": "报送",
-    })
+    return render(
+        request,
+        "network/page_submit.html",
+        {
+            "page_title": "报送上级",
+            "page": page,
+            "form": form,
+            "header_icon": "upload",
+            "submit_text": "报送",
+        },
+    )
 
 
 def page_push_view(request, page_id: int):
@@ -210,8 +255,13 @@ def page_push_view(request, page_id: int):
         if form.cleaned_data["scope"] == PushForm.CHOSEN:
             chosen = [targets[pk] for pk in form.cleaned_data["targets"]]
         try:
-            result = syndication.push(source_site=site, page_id=page.pk, targets=chosen,
-                                      user_name=request.user.get_username(), note=form.cleaned_data["note"])
+            result = syndication.push(
+                source_site=site,
+                page_id=page.pk,
+                targets=chosen,
+                user_name=request.user.get_username(),
+                note=form.cleaned_data["note"],
+            )
         except SyndicationError as error:
             messages.error(request, str(error))
         else:
@@ -223,6 +273,14 @@ def page_push_view(request, page_id: int):
                 text += f"；{len(result.skipped)} 个网站已有此稿件，跳过（{'、'.join(result.skipped)}）"
             messages.success(request, text + "。")
             return redirect("network_sent")
-    return render(request, "network/page_push.html", {
-        "page_title": "下发", "page": page, "form": form, "header_icon": "download", "submit_text": "下发",
-    })
+    return render(
+        request,
+        "network/page_push.html",
+        {
+            "page_title": "下发",
+            "page": page,
+            "form": form,
+            "header_icon": "download",
+            "submit_text": "下发",
+        },
+    )

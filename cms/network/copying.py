@@ -88,7 +88,9 @@ def read_source(*, schema_name: str, page_id: int) -> SourceItem:
         if not page.live:
             raise SourceUnavailable("来源稿件已撤稿（未发布）。")
         if not syndicatable(page):
-            raise SourceUnavailable(f"“{page.title}”不是可转载的稿件（只有文章、通知公告、活动、艺术家、作品可以报送和转载）。")
+            raise SourceUnavailable(
+                f"“{page.title}”不是可转载的稿件（只有文章、通知公告、活动、艺术家、作品可以报送和转载）。"
+            )
         if not public(Page.objects.filter(pk=page.pk)).exists():
             raise SourceUnavailable(f"“{page.title}”已设为非公开。")
         live = _live_version(page) if page.has_unpublished_changes else page
@@ -110,10 +112,15 @@ def read_source(*, schema_name: str, page_id: int) -> SourceItem:
             image_ids.add(cover_id)
         url = public_url(page, frontend_root(SiteSettings))
         item = SourceItem(
-            model_label=model._meta.label, slug=page.slug,
+            model_label=model._meta.label,
+            slug=page.slug,
             page_fields={name: getattr(live, name) for name in PAGE_FIELDS},
-            fields=fields, cover_id=cover_id, tags=sorted(tag.name for tag in live.tags.all()),
-            url=url, canonical_url=page.canonical_url or url, revision_id=page.live_revision_id,
+            fields=fields,
+            cover_id=cover_id,
+            tags=sorted(tag.name for tag in live.tags.all()),
+            url=url,
+            canonical_url=page.canonical_url or url,
+            revision_id=page.live_revision_id,
         )
         restricted_paths = list(CollectionViewRestriction.objects.values_list("collection__path", flat=True))
         for model, ids, found in ((SiteImage, image_ids, item.images), (SiteDocument, document_ids, item.documents)):
@@ -132,15 +139,26 @@ def read_source(*, schema_name: str, page_id: int) -> SourceItem:
         return item
 
 
-def write_copy(item: SourceItem, *, parent: Page | None = None, existing: Page | None = None, provenance: dict,
-               media_map: dict, written_files: list[str]) -> Page:
+def write_copy(
+    item: SourceItem,
+    *,
+    parent: Page | None = None,
+    existing: Page | None = None,
+    provenance: dict,
+    media_map: dict,
+    written_files: list[str],
+) -> Page:
     """Create (under `parent`) or update (`existing`) the receiver's copy, in the current schema; not saved
     as a revision yet. `media_map` is updated in place; paths of files written are appended to `written_files`."""
     model = apps.get_model(item.model_label)
-    images = {source_id: _copy_media(SiteImage, f"image:{source_id}", media, media_map, written_files)
-              for source_id, media in item.images.items()}
-    documents = {source_id: _copy_media(SiteDocument, f"document:{source_id}", media, media_map, written_files)
-                 for source_id, media in item.documents.items()}
+    images = {
+        source_id: _copy_media(SiteImage, f"image:{source_id}", media, media_map, written_files)
+        for source_id, media in item.images.items()
+    }
+    documents = {
+        source_id: _copy_media(SiteDocument, f"document:{source_id}", media, media_map, written_files)
+        for source_id, media in item.documents.items()
+    }
     remap = _remapper(images, documents, item.page_urls)
     page = existing.specific if existing is not None else model()
     for name, value in item.page_fields.items():
@@ -173,8 +191,11 @@ def _live_version(page):
 
 
 def _own_fields(model):
-    return [f for f in model._meta.local_concrete_fields
-            if not f.primary_key and f.name not in PROVENANCE_FIELDS and f.name != "page_ptr"]
+    return [
+        f
+        for f in model._meta.local_concrete_fields
+        if not f.primary_key and f.name not in PROVENANCE_FIELDS and f.name != "page_ptr"
+    ]
 
 
 def _read(file) -> bytes | None:
@@ -209,6 +230,7 @@ def _free_slug(parent: Page, slug: str) -> str:
 
 # --- Walking StreamField raw data by its block definitions ---
 
+
 def _walk(block, value, visit):
     if isinstance(block, blocks.StreamBlock):
         out = []
@@ -227,8 +249,10 @@ def _walk(block, value, visit):
                 out.append(_walk(block.child_block, item, visit))
         return out
     if isinstance(block, blocks.StructBlock):
-        return {key: _walk(block.child_blocks[key], item, visit) if key in block.child_blocks else item
-                for key, item in (value or {}).items()}
+        return {
+            key: _walk(block.child_blocks[key], item, visit) if key in block.child_blocks else item
+            for key, item in (value or {}).items()
+        }
     return visit(block, value)
 
 
@@ -250,6 +274,7 @@ def _collector(image_ids: set, document_ids: set, page_ids: set):
                 if attrs.get("embedtype") == "image" and attrs.get("id", "").isdigit():
                     image_ids.add(int(attrs["id"]))
         return value
+
     return visit
 
 
@@ -286,5 +311,5 @@ def _remapper(images: dict, documents: dict, page_urls: dict):
         if isinstance(block, blocks.RichTextBlock):
             return FIND_EMBED_TAG.sub(embed, FIND_A_TAG.sub(link, value))
         return value
-    return visit
 
+    return visit

@@ -30,13 +30,34 @@ entries_removed = Signal()  # site, page_ids (None: every entry of the site)
 placement_changed = Signal()  # site: its level, region or ancestors changed, and its entries with them
 
 ENTRY_FIELDS = [
-    "page_type", "section_id", "section_title", "title", "summary", "art_forms", "tags", "site_kind", "region",
-    "ancestor_ids", "date", "published_at", "updated_at", "url", "canonical_url", "source_site_name", "search_title",
+    "page_type",
+    "section_id",
+    "section_title",
+    "title",
+    "summary",
+    "art_forms",
+    "tags",
+    "site_kind",
+    "region",
+    "ancestor_ids",
+    "date",
+    "published_at",
+    "updated_at",
+    "url",
+    "canonical_url",
+    "source_site_name",
+    "search_title",
     "search_body",
 ]
 PAGE_TYPES = {
-    "articlepage": "article", "noticepage": "notice", "eventpage": "event", "profilepage": "profile",
-    "workpage": "work", "sectionpage": "section", "standardpage": "standard", "homepage": "home",
+    "articlepage": "article",
+    "noticepage": "notice",
+    "eventpage": "event",
+    "profilepage": "profile",
+    "workpage": "work",
+    "sectionpage": "section",
+    "standardpage": "standard",
+    "homepage": "home",
 }
 
 
@@ -87,6 +108,7 @@ def ancestor_ids(site: Association) -> list[int]:
 
 # --- Incremental updates, in the schema of the site whose page changed ---
 
+
 def index_subtree(page: Page) -> None:
     """Bring the entries of a page and everything below it in line with the page tree."""
     site = site_of_current_schema()
@@ -101,7 +123,9 @@ def page_published(page: Page) -> None:
     if site is None or site.archived_at:
         return
     old = IndexEntry.objects.filter(site=site, page_id=page.pk).values_list("url", "title").first()
-    entries = _sync(site, pages=Page.objects.filter(pk=page.pk), existing=IndexEntry.objects.filter(site=site, page_id=page.pk))
+    entries = _sync(
+        site, pages=Page.objects.filter(pk=page.pk), existing=IndexEntry.objects.filter(site=site, page_id=page.pk)
+    )
     new = (entries[0].url, entries[0].title) if entries else None
     # A section's new slug or title changes the URL or section of everything below it.
     if old != new and page.numchild:
@@ -140,10 +164,13 @@ def remove_site(site: Association) -> None:
 
 # --- Rebuilding ---
 
+
 def index_is_missing() -> bool:
     """True for a network with sites but an empty index (a data folder from before it existed); a
     network whose sites have no published page at all is rebuilt too, which costs nothing."""
-    return not IndexEntry.objects.exists() and Association.objects.exclude(schema_name=get_public_schema_name()).exists()
+    return (
+        not IndexEntry.objects.exists() and Association.objects.exclude(schema_name=get_public_schema_name()).exists()
+    )
 
 
 def reindex_site(site: Association) -> SiteCounts:
@@ -153,7 +180,12 @@ def reindex_site(site: Association) -> SiteCounts:
     counts = SiteCounts()
     with schema_context(site.schema_name):
         with transaction.atomic():
-            _sync(site, pages=Page.objects.filter(depth__gt=1), existing=IndexEntry.objects.filter(site=site), counts=counts)
+            _sync(
+                site,
+                pages=Page.objects.filter(depth__gt=1),
+                existing=IndexEntry.objects.filter(site=site),
+                counts=counts,
+            )
     return counts
 
 
@@ -168,12 +200,17 @@ def reindex_network(*, progress: Callable[[str], None] | None = None) -> SiteCou
         total.updated += counts.updated
         total.removed += counts.removed
         if progress:
-            state = "已归档，条目已移除" if site.archived_at else f"新增 {counts.added}，更新 {counts.updated}，移除 {counts.removed}"
+            state = (
+                "已归档，条目已移除"
+                if site.archived_at
+                else f"新增 {counts.added}，更新 {counts.updated}，移除 {counts.removed}"
+            )
             progress(f"[{number}/{len(sites)}] {site.name}（{site.slug}）：{state}")
     return total
 
 
 # --- Building entries from pages ---
+
 
 def _sync(site: Association, *, pages, existing, counts: SiteCounts | None = None) -> list[IndexEntry]:
     """Upsert entries for the indexable pages among `pages`; delete the rest of `existing`."""
@@ -184,14 +221,19 @@ def _sync(site: Association, *, pages, existing, counts: SiteCounts | None = Non
     stale = set(current) - {entry.page_id for entry in wanted}
     if changed:
         IndexEntry.objects.bulk_create(
-            changed, update_conflicts=True, unique_fields=["site", "page_id"], update_fields=[*ENTRY_FIELDS, "indexed_at"],
+            changed,
+            update_conflicts=True,
+            unique_fields=["site", "page_id"],
+            update_fields=[*ENTRY_FIELDS, "indexed_at"],
         )
     if stale:
         IndexEntry.objects.filter(site=site, page_id__in=stale).delete()
     if changed or stale:
         bump_network_version()
     if wanted or stale:
-        entries_synced.send(sender=IndexEntry, site=site, pages=specific, entries=wanted, removed_page_ids=sorted(stale))
+        entries_synced.send(
+            sender=IndexEntry, site=site, pages=specific, entries=wanted, removed_page_ids=sorted(stale)
+        )
     if counts is not None:
         counts.added = sum(1 for entry in changed if entry.page_id not in current)
         counts.updated = len(changed) - counts.added
@@ -210,8 +252,12 @@ def _entries(site: Association, pages: list[Page]) -> list[IndexEntry]:
 
     restricted = list(PageViewRestriction.objects.values_list("page__path", flat=True))
     # Never-published pages (Wagtail's placeholder home, made live by a migration) have no publishing time.
-    pages = [page for page in pages if not any(page.path.startswith(path) for path in restricted)
-             and (page.first_published_at or page.last_published_at)]
+    pages = [
+        page
+        for page in pages
+        if not any(page.path.startswith(path) for path in restricted)
+        and (page.first_published_at or page.last_published_at)
+    ]
     by_class = defaultdict(list)
     for page in pages:
         by_class[type(page)].append(page)
@@ -225,28 +271,35 @@ def _entries(site: Association, pages: list[Page]) -> list[IndexEntry]:
     entries = []
     for page in pages:
         section = next(
-            (sections[page.path[:i]] for i in range(len(page.path) - Page.steplen, 0, -Page.steplen) if page.path[:i] in sections),
+            (
+                sections[page.path[:i]]
+                for i in range(len(page.path) - Page.steplen, 0, -Page.steplen)
+                if page.path[:i] in sections
+            ),
             None,
         )
         url = public_url(page, frontend)
-        entries.append(IndexEntry(
-            site=site,
-            page_id=page.pk,
-            page_type=PAGE_TYPES.get(page._meta.model_name, page._meta.model_name),
-            section_id=section.pk if section else None,
-            section_title=section.title if section else "",
-            title=page.title,
-            summary=getattr(page, "summary", "") or page.search_description or "",
-            art_forms=list(getattr(page, "art_forms", []) or []),
-            tags=page.tag_names if hasattr(page, "tag_names") else [],
-            date=getattr(page, "date", None) or (page.first_published_at.date() if page.first_published_at else None),
-            published_at=page.first_published_at or page.last_published_at,
-            updated_at=page.last_published_at or page.first_published_at,
-            url=url,
-            canonical_url=getattr(page, "canonical_url", "") or url,
-            source_site_name=getattr(page, "source_site_name", "") or "",
-            **placement,
-        ))
+        entries.append(
+            IndexEntry(
+                site=site,
+                page_id=page.pk,
+                page_type=PAGE_TYPES.get(page._meta.model_name, page._meta.model_name),
+                section_id=section.pk if section else None,
+                section_title=section.title if section else "",
+                title=page.title,
+                summary=getattr(page, "summary", "") or page.search_description or "",
+                art_forms=list(getattr(page, "art_forms", []) or []),
+                tags=page.tag_names if hasattr(page, "tag_names") else [],
+                date=getattr(page, "date", None)
+                or (page.first_published_at.date() if page.first_published_at else None),
+                published_at=page.first_published_at or page.last_published_at,
+                updated_at=page.last_published_at or page.first_published_at,
+                url=url,
+                canonical_url=getattr(page, "canonical_url", "") or url,
+                source_site_name=getattr(page, "source_site_name", "") or "",
+                **placement,
+            )
+        )
         entry = entries[-1]
         entry.search_title = index_text(entry.title)
         entry.search_body = index_text(" ".join([entry.summary, " ".join(entry.tags), entry.section_title]))

@@ -73,9 +73,6 @@ class IndexEntry(models.Model):
 class SyndicationPolicy(models.Model):
     """How a site takes items pushed down to it by the central office or a parent federation."""
 
-    def __str__(self):
-        return f"{self.site}：{self.get_landing_display()}"
-
     class Landing(models.TextChoices):
         DRAFT = "draft", "存为草稿，由本站编辑审核后发布"
         PUBLISH = "publish", "直接发布（本站设有审核流程时进入审核）"
@@ -87,6 +84,9 @@ class SyndicationPolicy(models.Model):
     class Meta:
         verbose_name = "转载设置"
         verbose_name_plural = "转载设置"
+
+    def __str__(self):
+        return f"{self.site}：{self.get_landing_display()}"
 
 
 class Syndication(models.Model):
@@ -167,9 +167,6 @@ class Syndication(models.Model):
 class SyndicationEvent(models.Model):
     """The record of every move: who did what, when, from which site to which."""
 
-    def __str__(self):
-        return f"{self.action}：{self.from_site} → {self.to_site}"
-
     syndication = models.ForeignKey(Syndication, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=30)
     actor = models.CharField(max_length=150, blank=True)
@@ -182,3 +179,6 @@ class SyndicationEvent(models.Model):
         verbose_name = "转载记录"
         verbose_name_plural = "转载记录"
         ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.action}：{self.from_site} → {self.to_site}"

@@ -17,7 +17,6 @@ from sites.models import Association
 
 from .models import CONTENT_TYPES, IndexEntry
 
-
 SEARCH_COLUMNS = ("search_title", "search_body", "search_vector")  # for search only: feeds never load them
 
 
@@ -32,10 +31,20 @@ class FeedPage:
     end_cursor: str | None
 
 
-def feed_entries(*, kind: str | None = None, region: str | None = None, parent_id: int | None = None,
-                 under_id: int | None = None, site_id: int | None = None, page_type: str | None = None,
-                 section_id: int | None = None, art_form: str | None = None, date_from: datetime.date | None = None,
-                 date_to: datetime.date | None = None, default_types: list[str] = CONTENT_TYPES) -> QuerySet:
+def feed_entries(
+    *,
+    kind: str | None = None,
+    region: str | None = None,
+    parent_id: int | None = None,
+    under_id: int | None = None,
+    site_id: int | None = None,
+    page_type: str | None = None,
+    section_id: int | None = None,
+    art_form: str | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    default_types: list[str] = CONTENT_TYPES,
+) -> QuerySet:
     """Index entries, newest first, filtered. Without `page_type`, those of `default_types` (content items:
     not sections or home pages)."""
     entries = IndexEntry.objects.all()
@@ -101,12 +110,20 @@ def decode_cursor(cursor: str) -> tuple[datetime.datetime, int]:
 
 
 def entry(entry_id: int) -> IndexEntry | None:
-    return IndexEntry.objects.defer(*SEARCH_COLUMNS).select_related("site").prefetch_related("site__domains").filter(pk=entry_id).first()
+    return (
+        IndexEntry.objects.defer(*SEARCH_COLUMNS)
+        .select_related("site")
+        .prefetch_related("site__domains")
+        .filter(pk=entry_id)
+        .first()
+    )
 
 
 def registry() -> list[Association]:
     """Every site in service, with its domains, in one list (the tree is built from parent ids)."""
     return list(
-        Association.objects.filter(archived_at__isnull=True).exclude(schema_name=get_public_schema_name())
-        .prefetch_related("domains").order_by("pk")
+        Association.objects.filter(archived_at__isnull=True)
+        .exclude(schema_name=get_public_schema_name())
+        .prefetch_related("domains")
+        .order_by("pk")
     )

@@ -65,7 +65,11 @@ def site_changed(sender, instance: Association, created, raw=False, **kwargs):
         index.remove_site(instance)
     elif before["archived_at"] and not instance.archived_at:
         index.reindex_site(instance)
-    elif (before["kind"], before["region"], before["parent_id"]) != (instance.kind, instance.region, instance.parent_id):
+    elif (before["kind"], before["region"], before["parent_id"]) != (
+        instance.kind,
+        instance.region,
+        instance.parent_id,
+    ):
         index.update_site_placement(instance)
     if (before["name"], before["short_name"], before["slug"]) != (instance.name, instance.short_name, instance.slug):
         index.bump_network_version()  # feeds show the site's name
@@ -81,7 +85,12 @@ def site_deleted(sender, instance: Association, **kwargs):
 def domain_changed(sender, instance: Domain, **kwargs):
     """Entries carry their site's address: a new primary domain re-addresses them."""
     site = Association.objects.filter(pk=instance.tenant_id).first()
-    if site is not None and instance.is_primary and kwargs.get("signal") is post_save and schema_exists(site.schema_name):
+    if (
+        site is not None
+        and instance.is_primary
+        and kwargs.get("signal") is post_save
+        and schema_exists(site.schema_name)
+    ):
         index.reindex_site(site)
     index.bump_network_version()
 

@@ -42,6 +42,7 @@ class SyndicationError(Exception):
 
 # --- The hierarchy ---
 
+
 def ancestors(site: Association) -> list[Association]:
     """The sites an item can be submitted to: parent, grandparent, ... (not archived, not the central office)."""
     sites = {s.pk: s for s in Association.objects.all()}
@@ -72,8 +73,10 @@ def descendants(site: Association) -> list[Association]:
 
 # --- Up: submit, accept, decline ---
 
-def submit(*, source_site: Association, page_id: int, target_site: Association, user_name: str,
-           note: str = "") -> Syndication:
+
+def submit(
+    *, source_site: Association, page_id: int, target_site: Association, user_name: str, note: str = ""
+) -> Syndication:
     if target_site.archived_at:
         raise SyndicationError(f"“{target_site.name}”已归档，不能接收稿件。")
     if target_site.pk not in {s.pk for s in ancestors(source_site)}:
@@ -81,14 +84,20 @@ def submit(*, source_site: Association, page_id: int, target_site: Association, 
     page = _source_page(source_site, page_id)
     with transaction.atomic():
         record = _open_route(
-            direction=Direction.UP, source_site=source_site, page=page, target_site=target_site, user_name=user_name,
+            direction=Direction.UP,
+            source_site=source_site,
+            page=page,
+            target_site=target_site,
+            user_name=user_name,
             note=note,
         )
         _record(record, "submitted", user_name, detail=note)
     return record
 
 
-def accept(*, syndication_id: int, receiver: Association, section_id: int, user=None, publish: bool = True) -> Syndication:
+def accept(
+    *, syndication_id: int, receiver: Association, section_id: int, user=None, publish: bool = True
+) -> Syndication:
     """Adopt a submitted item into one of the receiver's sections, as a copy with provenance."""
     gone = None
     with _undo_files_on_failure() as written, transaction.atomic():
@@ -97,13 +106,20 @@ def accept(*, syndication_id: int, receiver: Association, section_id: int, user=
         if item is not None:
             with schema_context(receiver.schema_name):
                 section = _section(section_id)
-                copy = write_copy(item, parent=section, provenance=_provenance(record, item),
-                                  media_map=record.media_map, written_files=written)
+                copy = write_copy(
+                    item,
+                    parent=section,
+                    provenance=_provenance(record, item),
+                    media_map=record.media_map,
+                    written_files=written,
+                )
                 landing = _land(copy, publish=publish, user=user)
             user_name = _name(user)
             record.status, record.decided_by, record.decided_at = Status.ACCEPTED, user_name, timezone.now()
             _copied(record, copy)
-            _record(record, "accepted", user_name, detail=f"采用到栏目“{section.title}”，{landing}{item.restricted_note()}")
+            _record(
+                record, "accepted", user_name, detail=f"采用到栏目“{section.title}”，{landing}{item.restricted_note()}"
+            )
     if gone:  # the withdrawal is committed; the editor is told why nothing was adopted
         raise SyndicationError(f"{gone}这条报送已自动撤回。")
     return record
@@ -124,20 +140,24 @@ def decline(*, syndication_id: int, receiver: Association, reason: str, user_nam
 
 # --- Down: push to descendants ---
 
+
 @dataclass
 class PushResult:
     created: list[Syndication] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # receivers that already have this item
 
 
-def push(*, source_site: Association, page_id: int, targets: Iterable[Association] | None, user_name: str,
-         note: str = "") -> PushResult:
+def push(
+    *, source_site: Association, page_id: int, targets: Iterable[Association] | None, user_name: str, note: str = ""
+) -> PushResult:
     """Record a push to the chosen descendants (all of them when `targets` is None); `deliver` lands each one."""
     allowed = {s.pk: s for s in descendants(source_site)}
     chosen = list(allowed.values()) if targets is None else list(targets)
     outside = [s.name for s in chosen if s.pk not in allowed]
     if outside:
-        raise SyndicationError(f"只能下发给本站的下级网站：{'、'.join(outside)}不是“{source_site.name}”的下级或已归档。")
+        raise SyndicationError(
+            f"只能下发给本站的下级网站：{'、'.join(outside)}不是“{source_site.name}”的下级或已归档。"
+        )
     if not chosen:
         raise SyndicationError("没有可下发的下级网站。")
     page = _source_page(source_site, page_id)
@@ -146,8 +166,14 @@ def push(*, source_site: Association, page_id: int, targets: Iterable[Associatio
         for target in chosen:
             try:
                 with transaction.atomic():
-                    record = _open_route(direction=Direction.DOWN, source_site=source_site, page=page,
-                                         target_site=target, user_name=user_name, note=note)
+                    record = _open_route(
+                        direction=Direction.DOWN,
+                        source_site=source_site,
+                        page=page,
+                        target_site=target,
+                        user_name=user_name,
+                        note=note,
+                    )
                     _record(record, "pushed", user_name, detail=note)
                 result.created.append(record)
             except SyndicationError:
@@ -173,8 +199,13 @@ def deliver(*, syndication_id: int, sources: dict | None = None) -> Syndication:
             policy = SyndicationPolicy.objects.filter(site=receiver).first() or SyndicationPolicy(site=receiver)
             with schema_context(receiver.schema_name):
                 section = _landing_section(policy)
-                copy = write_copy(item, parent=section, provenance=_provenance(record, item), media_map=record.media_map,
-                                  written_files=written)
+                copy = write_copy(
+                    item,
+                    parent=section,
+                    provenance=_provenance(record, item),
+                    media_map=record.media_map,
+                    written_files=written,
+                )
                 landing = _land(copy, publish=policy.landing == SyndicationPolicy.Landing.PUBLISH, user=None)
             record.status, record.decided_at = Status.DELIVERED, timezone.now()
             _copied(record, copy)
@@ -207,17 +238,22 @@ def set_policy(*, site: Association, landing: str, section_id: int | None) -> Sy
     if section_id is not None:
         with schema_context(site.schema_name):
             _section(section_id)
-    policy, _ = SyndicationPolicy.objects.update_or_create(site=site, defaults={"landing": landing, "section_id": section_id})
+    policy, _ = SyndicationPolicy.objects.update_or_create(
+        site=site, defaults={"landing": landing, "section_id": section_id}
+    )
     return policy
 
 
 # --- Keeping copies true ---
 
+
 def source_changed(*, page: Page, event: str) -> list[int]:
     """Called in the source's schema when a page is published, unpublished or deleted. Returns the
     records whose copies should now be brought up to the republished source (see refresh_copy)."""
     records = Syndication.objects.filter(
-        source_site__schema_name=connection.schema_name, source_page_id=page.pk, status__in=Syndication.OPEN_STATUSES,
+        source_site__schema_name=connection.schema_name,
+        source_page_id=page.pk,
+        status__in=Syndication.OPEN_STATUSES,
     )
     if event != "published":
         # Locked: an accept or delivery committing meanwhile is seen (and its copy flagged), not overwritten.
@@ -261,8 +297,13 @@ def refresh_copy(*, syndication_id: int) -> Syndication:
                     record.save(update_fields=["copy_state"])
                     _record(record, "flagged", "", detail="来源已更新，本站副本改动过，未自动更新")
                 return record
-            copy = write_copy(item, existing=copy, provenance=_provenance(record, item), media_map=record.media_map,
-                              written_files=written)
+            copy = write_copy(
+                item,
+                existing=copy,
+                provenance=_provenance(record, item),
+                media_map=record.media_map,
+                written_files=written,
+            )
             landing = _land(copy, publish=copy.live, user=None)
         record.source_title = item.page_fields["title"]
         _copied(record, copy)
@@ -271,6 +312,7 @@ def refresh_copy(*, syndication_id: int) -> Syndication:
 
 
 # --- Reads for the admin and the API ---
+
 
 def inbox(site: Association):
     return Syndication.objects.filter(target_site=site, status=Status.PENDING).order_by("sent_at", "pk")
@@ -285,6 +327,7 @@ def sent(site: Association):
 
 
 # --- Helpers ---
+
 
 def _source_page(source_site: Association, page_id: int) -> Page:
     if source_site.archived_at:
@@ -311,18 +354,31 @@ def _open_route(*, direction, source_site, page, target_site, user_name, note) -
     if target_site.archived_at:
         raise SyndicationError(f"“{target_site.name}”已归档，不能接收稿件。")
     existing = Syndication.objects.filter(
-        source_site=source_site, source_page_id=page.pk, target_site=target_site, status__in=Syndication.OPEN_STATUSES,
+        source_site=source_site,
+        source_page_id=page.pk,
+        target_site=target_site,
+        status__in=Syndication.OPEN_STATUSES,
     ).first()
     if existing is not None:
-        raise SyndicationError(f"“{page.title}”已{existing.get_direction_display()}给“{target_site.name}”（{existing.get_status_display()}），不会重复。")
+        raise SyndicationError(
+            f"“{page.title}”已{existing.get_direction_display()}给“{target_site.name}”（{existing.get_status_display()}），不会重复。"
+        )
     try:
         with transaction.atomic():
             return Syndication.objects.create(
-                direction=direction, source_site=source_site, source_site_name=source_site.name,
-                source_site_slug=source_site.slug, source_page_id=page.pk, source_title=page.title,
-                source_url=page.public_url, canonical_url=page.public_url, target_site=target_site,
-                target_site_name=target_site.name, target_site_slug=target_site.slug,
-                note=note, sent_by=user_name,
+                direction=direction,
+                source_site=source_site,
+                source_site_name=source_site.name,
+                source_site_slug=source_site.slug,
+                source_page_id=page.pk,
+                source_title=page.title,
+                source_url=page.public_url,
+                canonical_url=page.public_url,
+                target_site=target_site,
+                target_site_name=target_site.name,
+                target_site_slug=target_site.slug,
+                note=note,
+                sent_by=user_name,
             )
     except IntegrityError:  # a concurrent submission of the same item won
         raise SyndicationError(f"“{page.title}”已报送给“{target_site.name}”，不会重复。") from None
@@ -392,8 +448,13 @@ def _landing_section(policy: SyndicationPolicy):
     from wagtail.models import Site
 
     home = Site.objects.get(is_default_site=True).root_page
-    section = SectionPage(title=SYNDICATED_SECTION_TITLE, slug=SYNDICATED_SECTION_SLUG,
-                          intro="上级单位下发的稿件。", live=False, has_unpublished_changes=True)
+    section = SectionPage(
+        title=SYNDICATED_SECTION_TITLE,
+        slug=SYNDICATED_SECTION_SLUG,
+        intro="上级单位下发的稿件。",
+        live=False,
+        has_unpublished_changes=True,
+    )
     home.add_child(instance=section)
     section.save_revision().publish()
     return section
@@ -401,8 +462,10 @@ def _landing_section(policy: SyndicationPolicy):
 
 def _provenance(record: Syndication, item) -> dict:
     return {
-        "source_site_name": record.source_site_name, "source_url": item.url,
-        "canonical_url": item.canonical_url, "syndication_id": record.pk,
+        "source_site_name": record.source_site_name,
+        "source_url": item.url,
+        "canonical_url": item.canonical_url,
+        "syndication_id": record.pk,
     }
 
 
@@ -444,13 +507,21 @@ def _name(user) -> str:
 
 def _record(record: Syndication, action: str, actor: str, *, detail: str = "") -> None:
     SyndicationEvent.objects.create(
-        syndication=record, action=action, actor=actor, from_site=record.source_site_name,
-        to_site=record.target_site_name, detail=detail,
+        syndication=record,
+        action=action,
+        actor=actor,
+        from_site=record.source_site_name,
+        to_site=record.target_site_name,
+        detail=detail,
     )
 
 
 def _copied(record: Syndication, copy) -> None:
-    record.copy_page_id, record.copy_revision_id, record.copy_state = copy.pk, copy.latest_revision_id, CopyState.IN_SYNC
+    record.copy_page_id, record.copy_revision_id, record.copy_state = (
+        copy.pk,
+        copy.latest_revision_id,
+        CopyState.IN_SYNC,
+    )
     record.save()
 
 
@@ -478,5 +549,7 @@ def relink_restored_site(*, site: Association) -> int:
     left pointing to no site. Returns how many were relinked."""
     with transaction.atomic():
         sent = Syndication.objects.filter(source_site__isnull=True, source_site_slug=site.slug).update(source_site=site)
-        received = Syndication.objects.filter(target_site__isnull=True, target_site_slug=site.slug).update(target_site=site)
+        received = Syndication.objects.filter(target_site__isnull=True, target_site_slug=site.slug).update(
+            target_site=site
+        )
     return sent + received

@@ -20,11 +20,15 @@ def register_syndication_urls():
     return [
         path("network/syndication/inbox/", admin_views.inbox_view, name="network_inbox"),
         path("network/syndication/inbox/<int:syndication_id>/accept/", admin_views.accept_view, name="network_accept"),
-        path("network/syndication/inbox/<int:syndication_id>/decline/", admin_views.decline_view, name="network_decline"),
+        path(
+            "network/syndication/inbox/<int:syndication_id>/decline/", admin_views.decline_view, name="network_decline"
+        ),
         path("network/syndication/received/", admin_views.received_view, name="network_received"),
         path("network/syndication/sent/", admin_views.sent_view, name="network_sent"),
         path("network/syndication/policy/", admin_views.policy_view, name="network_policy"),
-        path("network/syndication/pages/<int:page_id>/submit/", admin_views.page_submit_view, name="network_page_submit"),
+        path(
+            "network/syndication/pages/<int:page_id>/submit/", admin_views.page_submit_view, name="network_page_submit"
+        ),
         path("network/syndication/pages/<int:page_id>/push/", admin_views.page_push_view, name="network_page_push"),
     ]
 
@@ -38,10 +42,13 @@ class SyndicationMenuItem(MenuItem):
 def register_syndication_menu():
     items = [
         SyndicationMenuItem("收件箱", reverse("network_inbox"), name="syndication-inbox", icon_name="mail", order=10),
-        SyndicationMenuItem("已采用/已接收", reverse("network_received"), name="syndication-received",
-                            icon_name="download", order=20),
+        SyndicationMenuItem(
+            "已采用/已接收", reverse("network_received"), name="syndication-received", icon_name="download", order=20
+        ),
         SyndicationMenuItem("我的报送", reverse("network_sent"), name="syndication-sent", icon_name="upload", order=30),
-        SyndicationMenuItem("转载设置", reverse("network_policy"), name="syndication-policy", icon_name="cog", order=40),
+        SyndicationMenuItem(
+            "转载设置", reverse("network_policy"), name="syndication-policy", icon_name="cog", order=40
+        ),
     ]
     return SubmenuMenuItem("稿件报送与转载", Menu(items=items), name="syndication", icon_name="mail", order=160)
 
@@ -83,8 +90,10 @@ def show_provenance(request, page):
     if request.method != "GET" or not getattr(page, "syndication_id", None):
         return
     record = Syndication.objects.filter(pk=page.syndication_id, target_site=request.tenant).first()
-    text = (f"本页转载自“{page.source_site_name}”。来源地址：{page.source_url or '—'}；"
-            f"规范地址：{page.canonical_url or '—'}。")
+    text = (
+        f"本页转载自“{page.source_site_name}”。来源地址：{page.source_url or '—'}；"
+        f"规范地址：{page.canonical_url or '—'}。"
+    )
     buttons = [(page.source_url, "查看来源", True)] if page.source_url else []
     if record is not None and record.copy_state not in (Syndication.CopyState.NONE, Syndication.CopyState.IN_SYNC):
         messages.warning(request, f"{text}请注意：{record.get_copy_state_display()}。", buttons=buttons)

@@ -1,7 +1,7 @@
 """StreamField blocks of the shared page library, typed for GraphQL through grapple."""
 
 from grapple.helpers import register_streamfield_block
-from grapple.models import GraphQLDocument, GraphQLImage, GraphQLString, GraphQLStreamfield
+from grapple.models import GraphQLDocument, GraphQLImage, GraphQLStreamfield, GraphQLString
 from wagtail import blocks
 from wagtail.contrib.table_block.blocks import TableBlock
 from wagtail.embeds.blocks import EmbedBlock
@@ -68,4 +68,3 @@ class BodyBlock(blocks.StreamBlock):
     video = EmbedBlock(label="视频", help_text="视频页面地址，例如央视网、哔哩哔哩的视频链接。")
     attachment = AttachmentBlock()
     table = TableBlock(label="表格")
-

@@ -34,8 +34,13 @@ from .preview import PreviewTokenError, check_preview_token, preview_signer
 from .taxonomy import ArtForm
 
 SECTION_CHILDREN = [
-    "pages.SectionPage", "pages.ArticlePage", "pages.NoticePage", "pages.EventPage",
-    "pages.ProfilePage", "pages.WorkPage", "pages.StandardPage",
+    "pages.SectionPage",
+    "pages.ArticlePage",
+    "pages.NoticePage",
+    "pages.EventPage",
+    "pages.ProfilePage",
+    "pages.WorkPage",
+    "pages.StandardPage",
 ]
 
 
@@ -55,7 +60,9 @@ class ProvenanceType(graphene.ObjectType):
 
     source_site = graphene.String(required=True, description="The site the item was first published on")
     source_url = graphene.String(required=True, description="Its address there")
-    canonical_url = graphene.String(required=True, description="The address search engines should treat as the original")
+    canonical_url = graphene.String(
+        required=True, description="The address search engines should treat as the original"
+    )
     syndication_id = graphene.ID(required=True)
 
 
@@ -64,7 +71,9 @@ def provenance_field():
 
 
 def tags_field():
-    return GraphQLField("tag_names", graphene.List(graphene.NonNull(graphene.String), required=True), source="tag_names")
+    return GraphQLField(
+        "tag_names", graphene.List(graphene.NonNull(graphene.String), required=True), source="tag_names"
+    )
 
 
 class SitePage(HeadlessPreviewMixin, Page):
@@ -113,7 +122,10 @@ class ContentPage(SitePage):
         "media.SiteImage", verbose_name="封面图", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     art_forms = ArrayField(
-        models.CharField(max_length=20, choices=ArtForm.choices), verbose_name="艺术门类", default=list, blank=True,
+        models.CharField(max_length=20, choices=ArtForm.choices),
+        verbose_name="艺术门类",
+        default=list,
+        blank=True,
     )
     # Provenance of a copy made by syndication (cms/network); empty on a site's own items.
     source_site_name = models.CharField("来源网站", max_length=100, blank=True, editable=False)
@@ -145,8 +157,12 @@ class ContentPage(SitePage):
     def provenance(self) -> dict | None:
         if not self.syndication_id:
             return None
-        return {"source_site": self.source_site_name, "source_url": self.source_url,
-                "canonical_url": self.canonical_url, "syndication_id": self.syndication_id}
+        return {
+            "source_site": self.source_site_name,
+            "source_url": self.source_url,
+            "canonical_url": self.canonical_url,
+            "syndication_id": self.syndication_id,
+        }
 
     @property
     def art_forms_display(self) -> list[dict]:
@@ -210,7 +226,9 @@ class ArticlePage(ContentPage):
         FieldPanel("body"),
     ]
     search_fields = ContentPage.search_fields + [
-        index.SearchField("subtitle"), index.SearchField("author"), index.SearchField("body"),
+        index.SearchField("subtitle"),
+        index.SearchField("author"),
+        index.SearchField("body"),
     ]
     graphql_fields = [
         GraphQLString("subtitle", required=True),
@@ -286,8 +304,12 @@ class EventPage(ContentPage):
 
     content_panels = Page.content_panels + [
         MultiFieldPanel(
-            [FieldRowPanel([FieldPanel("start"), FieldPanel("end")]), FieldPanel("venue"), FieldPanel("organiser"),
-             FieldPanel("registration_url")],
+            [
+                FieldRowPanel([FieldPanel("start"), FieldPanel("end")]),
+                FieldPanel("venue"),
+                FieldPanel("organiser"),
+                FieldPanel("registration_url"),
+            ],
             heading="活动信息",
         ),
         *ContentPage.shared_panels,
@@ -425,7 +447,9 @@ class NavigationItemBlock(blocks.StructBlock):
     def clean(self, value):
         value = super().clean(value)
         if bool(value.get("page")) == bool(value.get("url")):
-            raise blocks.StructBlockValidationError(block_errors={"page": ValidationError("请选择页面或填写外部链接（二选一）。")})
+            raise blocks.StructBlockValidationError(
+                block_errors={"page": ValidationError("请选择页面或填写外部链接（二选一）。")}
+            )
         return value
 
 
@@ -448,7 +472,9 @@ class SiteSettings(BaseSiteSetting):
     phone = models.CharField("电话", max_length=50, blank=True)
     email = models.EmailField("电子邮箱", blank=True)
     icp_number = models.CharField("ICP备案号", max_length=50, blank=True, help_text="例如：京ICP备12345678号")
-    police_number = models.CharField("公安备案号", max_length=50, blank=True, help_text="例如：京公网安备11010102000001号")
+    police_number = models.CharField(
+        "公安备案号", max_length=50, blank=True, help_text="例如：京公网安备11010102000001号"
+    )
     site_code = models.CharField("网站标识码", max_length=30, blank=True)
     copyright = models.CharField("版权声明", max_length=200, blank=True)
     logo = models.ForeignKey(
@@ -459,11 +485,13 @@ class SiteSettings(BaseSiteSetting):
         "设计参数", default=dict, blank=True, help_text="颜色、字体等，由网站模板提供，前端通过 GraphQL 读取。"
     )
     frontend_url = models.URLField(
-        "前端地址", blank=True,
+        "前端地址",
+        blank=True,
         help_text="本站前端网站的地址，编辑预览草稿时将跳转到这里；留空则使用内置预览。",
     )
     require_two_factor = models.BooleanField(
-        "所有用户须启用两步验证", default=False,
+        "所有用户须启用两步验证",
+        default=False,
         help_text="管理员始终须启用两步验证；勾选后，本站所有用户（包括编辑）登录后台时都须使用手机验证码。",
     )
 
@@ -475,14 +503,15 @@ class SiteSettings(BaseSiteSetting):
         FieldPanel("copyright"),
         FieldPanel("logo"),
     ]
-    edit_handler = TabbedInterface([
-        ObjectList(footer_panels, heading="页脚与备案"),
-        ObjectList([FieldPanel("navigation")], heading="导航菜单"),
-        ObjectList([FieldPanel("frontend_url"), FieldPanel("design_tokens")], heading="前端与预览"),
-        ObjectList([FieldPanel("require_two_factor")], heading="登录安全"),
-    ])
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(footer_panels, heading="页脚与备案"),
+            ObjectList([FieldPanel("navigation")], heading="导航菜单"),
+            ObjectList([FieldPanel("frontend_url"), FieldPanel("design_tokens")], heading="前端与预览"),
+            ObjectList([FieldPanel("require_two_factor")], heading="登录安全"),
+        ]
+    )
 
     class Meta:
         verbose_name = "网站设置"
         verbose_name_plural = "网站设置"
-

@@ -39,9 +39,16 @@ def public(pages: QuerySet) -> QuerySet:
     return pages.exclude(Exists(restricted))
 
 
-def content_pages(*, kind: str, section_id: int | None = None, tag: str | None = None, art_form: str | None = None,
-                  date_from: datetime.date | None = None, date_to: datetime.date | None = None,
-                  order: str = "newest") -> QuerySet:
+def content_pages(
+    *,
+    kind: str,
+    section_id: int | None = None,
+    tag: str | None = None,
+    art_form: str | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    order: str = "newest",
+) -> QuerySet:
     """Published, public content pages of one kind in the current site, filtered and ordered."""
     model = CONTENT_MODELS[kind]
     pages = public(model.objects.live())

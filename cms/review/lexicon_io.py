@@ -20,13 +20,21 @@ MAX_WORD_CHARS = 50
 MAX_CATEGORY_CHARS = 30
 MAX_ERRORS_SHOWN = 20
 LEVELS = {
-    "禁止发布": Level.BLOCK, "禁止": Level.BLOCK, "block": Level.BLOCK,
-    "需审核": Level.REVIEW, "审核": Level.REVIEW, "review": Level.REVIEW,
-    "提示": Level.NOTE, "note": Level.NOTE,
+    "禁止发布": Level.BLOCK,
+    "禁止": Level.BLOCK,
+    "block": Level.BLOCK,
+    "需审核": Level.REVIEW,
+    "审核": Level.REVIEW,
+    "review": Level.REVIEW,
+    "提示": Level.NOTE,
+    "note": Level.NOTE,
 }
 KINDS = {
-    "敏感词": LexiconEntry.Kind.WORD, "word": LexiconEntry.Kind.WORD,
-    "豁免词": LexiconEntry.Kind.EXEMPTION, "豁免": LexiconEntry.Kind.EXEMPTION, "exemption": LexiconEntry.Kind.EXEMPTION,
+    "敏感词": LexiconEntry.Kind.WORD,
+    "word": LexiconEntry.Kind.WORD,
+    "豁免词": LexiconEntry.Kind.EXEMPTION,
+    "豁免": LexiconEntry.Kind.EXEMPTION,
+    "exemption": LexiconEntry.Kind.EXEMPTION,
 }
 HEADERS = {"词语", "word"}
 COLUMNS = ["词语", "类别", "级别", "类型"]
@@ -70,7 +78,7 @@ def parse(content: str | bytes, *, fmt: str, category: str = "", level: str = Le
     entries: list[ParsedEntry] = []
     seen: dict[tuple[str, str], int] = {}
     folded = normalise_words([cells[0] if cells else "" for _, cells in rows])
-    for (line, cells), normalised in zip(rows, folded):
+    for (line, cells), normalised in zip(rows, folded, strict=True):
         if len(cells) > len(COLUMNS):
             errors.append(f"第 {line} 行：有 {len(cells)} 列，最多 {len(COLUMNS)} 列（{'、'.join(COLUMNS)}）")
             continue
@@ -102,8 +110,16 @@ def parse(content: str | bytes, *, fmt: str, category: str = "", level: str = Le
             errors.append(f"第 {line} 行：“{word}”与第 {first} 行重复{same}")
             continue
         seen[(kind, normalised)] = line
-        entries.append(ParsedEntry(line=line, word=word, normalised=normalised, category=row_category or category,
-                                   level=entry_level, kind=kind))
+        entries.append(
+            ParsedEntry(
+                line=line,
+                word=word,
+                normalised=normalised,
+                category=row_category or category,
+                level=entry_level,
+                kind=kind,
+            )
+        )
     if errors:
         raise LexiconFileError(errors)
     if not entries:

@@ -28,8 +28,13 @@ class LexiconEntry(models.Model):
         EXEMPTION = "exemption", "豁免词"
 
     site = models.ForeignKey(
-        "sites.Association", verbose_name="所属网站", null=True, blank=True, on_delete=models.CASCADE,
-        related_name="lexicon_entries", help_text="留空为全国词库（中央管理平台维护）。",
+        "sites.Association",
+        verbose_name="所属网站",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="lexicon_entries",
+        help_text="留空为全国词库（中央管理平台维护）。",
     )
     kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.WORD)
     word = models.CharField("词语", max_length=50)
@@ -43,8 +48,9 @@ class LexiconEntry(models.Model):
         verbose_name = "敏感词"
         verbose_name_plural = "敏感词库"
         constraints = [
-            models.UniqueConstraint(fields=["site", "kind", "normalised"], name="one_entry_per_layer",
-                                    nulls_distinct=False),
+            models.UniqueConstraint(
+                fields=["site", "kind", "normalised"], name="one_entry_per_layer", nulls_distinct=False
+            ),
         ]
         indexes = [models.Index(fields=["site", "kind"], name="lexicon_layer")]
 
@@ -58,6 +64,9 @@ class LexiconVersion(models.Model):
 
     version = models.BigIntegerField(default=0)
 
+    def __str__(self):
+        return f"词库版本 {self.version}"
+
 
 class LexiconChange(models.Model):
     """The history of a layer: who changed what, when."""
@@ -68,8 +77,9 @@ class LexiconChange(models.Model):
         REMOVE = "remove", "删除"
         IMPORT = "import", "导入"
 
-    site = models.ForeignKey("sites.Association", null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="lexicon_changes")
+    site = models.ForeignKey(
+        "sites.Association", null=True, blank=True, on_delete=models.CASCADE, related_name="lexicon_changes"
+    )
     site_name = models.CharField("词库", max_length=100)
     action = models.CharField("操作", max_length=10, choices=Action.choices)
     actor = models.CharField("操作人", max_length=150, blank=True)
@@ -81,6 +91,9 @@ class LexiconChange(models.Model):
         verbose_name = "词库变更记录"
         verbose_name_plural = "词库变更记录"
         ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.site_name}：{self.get_action_display()}（{self.at:%Y-%m-%d %H:%M}）"
 
 
 class ScreeningOverride(models.Model):
@@ -99,6 +112,9 @@ class ScreeningOverride(models.Model):
         verbose_name = "审核放行记录"
         verbose_name_plural = "审核放行记录"
         indexes = [models.Index(fields=["site", "page_id", "revision_id"], name="override_revision")]
+
+    def __str__(self):
+        return f"{self.page_title}：{self.user_name} 放行"
 
 
 class Rescan(models.Model):
@@ -127,6 +143,9 @@ class Rescan(models.Model):
         verbose_name_plural = "复查任务"
         ordering = ["-created_at", "-pk"]
 
+    def __str__(self):
+        return f"{self.site}：{self.get_status_display()}"
+
 
 class Finding(models.Model):
     """A hit in a site's published content, as the latest re-scan found it (replaced by the next)."""
@@ -147,3 +166,6 @@ class Finding(models.Model):
         verbose_name_plural = "复查命中"
         ordering = ["site", "page_id", "pk"]
         indexes = [models.Index(fields=["site", "level"], name="finding_site_level")]
+
+    def __str__(self):
+        return f"{self.page_title}：{self.word}"

@@ -67,7 +67,7 @@ def refusal_message(result: ScreeningResult, *, blocked: bool) -> str:
     more = f"；另有 {len(hits) - MAX_HITS_NAMED} 处" if len(hits) > MAX_HITS_NAMED else ""
     if blocked:
         return f"未能发布：内容含有禁止发布的词语。{named}{more}。请修改后再发布。"
-    return (f"未能发布：内容含有需审核的词语，须由审核人填写理由放行后才能发布。{named}{more}。")
+    return f"未能发布：内容含有需审核的词语，须由审核人填写理由放行后才能发布。{named}{more}。"
 
 
 def check_publish(action: PublishRevisionAction) -> None:

@@ -34,8 +34,17 @@ def run_rescan(*, rescan_id: int) -> dict:
         for number, page in enumerate(pages.specific().iterator(chunk_size=BATCH), 1):
             result = screen_with(matcher, text_fields=page_text(page))
             found.extend(
-                Finding(site=site, rescan=rescan, page_id=page.pk, page_title=page.title[:255], word=hit.word,
-                        category=hit.category, level=hit.level, field=hit.field[:100], context=hit.context[:200])
+                Finding(
+                    site=site,
+                    rescan=rescan,
+                    page_id=page.pk,
+                    page_title=page.title[:255],
+                    word=hit.word,
+                    category=hit.category,
+                    level=hit.level,
+                    field=hit.field[:100],
+                    context=hit.context[:200],
+                )
                 for hit in result.hits
             )
             if number % PROGRESS_EVERY == 0:
@@ -47,7 +56,8 @@ def run_rescan(*, rescan_id: int) -> dict:
             rescan.pages_done, rescan.hits = rescan.pages_total, len(found)
             rescan.save()
     except Exception as error:
-        Rescan.objects.filter(pk=rescan.pk).update(status=Rescan.Status.FAILED, error=str(error)[:1000],
-                                                   finished_at=timezone.now())
+        Rescan.objects.filter(pk=rescan.pk).update(
+            status=Rescan.Status.FAILED, error=str(error)[:1000], finished_at=timezone.now()
+        )
         raise
     return {"hits": len(found), "pages": rescan.pages_total}

@@ -136,19 +136,34 @@ def screen_with(matcher: Matcher, *, text_fields: dict[str, str]) -> ScreeningRe
         normalised = normalise(text)
         for start, end, pattern in matcher.find(normalised.text):
             begin, finish = normalised.span(start, end)
-            result.hits.append(Hit(
-                word=pattern.word, category=pattern.category, level=pattern.level, field=label, start=begin,
-                end=finish, matched=text[begin:finish], context=_context(text, begin, finish),
-            ))
+            result.hits.append(
+                Hit(
+                    word=pattern.word,
+                    category=pattern.category,
+                    level=pattern.level,
+                    field=label,
+                    start=begin,
+                    end=finish,
+                    matched=text[begin:finish],
+                    context=_context(text, begin, finish),
+                )
+            )
     return result
 
 
 def _context(text: str, start: int, end: int) -> str:
-    before = text[max(0, start - CONTEXT_CHARS):start]
-    after = text[end:end + CONTEXT_CHARS]
+    before = text[max(0, start - CONTEXT_CHARS) : start]
+    after = text[end : end + CONTEXT_CHARS]
     clean = lambda s: " ".join(s.split())  # noqa: E731
-    return (("…" if start > CONTEXT_CHARS else "") + clean(before) + "【" + text[start:end] + "】" + clean(after)
-            + ("…" if end + CONTEXT_CHARS < len(text) else ""))
+    return (
+        ("…" if start > CONTEXT_CHARS else "")
+        + clean(before)
+        + "【"
+        + text[start:end]
+        + "】"
+        + clean(after)
+        + ("…" if end + CONTEXT_CHARS < len(text) else "")
+    )
 
 
 # --- The per-process cache of compiled lexicons ---
@@ -186,7 +201,7 @@ def version_and_chain(site: Association | None) -> tuple[int, list[int]]:
                     SELECT a.id, a.parent_id, c.depth + 1 FROM {sites} a JOIN chain c ON a.id = c.parent_id
                     WHERE c.depth < 32)
                 SELECT (SELECT coalesce(max(version), 0) FROM {versions}),
-                       ARRAY(SELECT id FROM chain ORDER BY depth DESC)""",
+                       ARRAY(SELECT id FROM chain ORDER BY depth DESC)""",  # noqa: S608 (our own table names)
             [site.pk if site is not None else None],
         )
         version, chain = cursor.fetchone()

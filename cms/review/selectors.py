@@ -35,7 +35,11 @@ def page_text(page: Page) -> dict[str, str]:
         name = model_field.name
         if name in own_fields and name not in PAGE_TEXT_FIELDS:
             continue
-        if not model_field.editable or model_field.choices or isinstance(model_field, (models.SlugField, models.URLField)):
+        if (
+            not model_field.editable
+            or model_field.choices
+            or isinstance(model_field, (models.SlugField, models.URLField))
+        ):
             continue
         label = str(model_field.verbose_name)
         value = getattr(page, name, None)
@@ -79,14 +83,18 @@ def _block_text(block, value) -> list[str]:
 
 def layer_entries(*, site: Association | None, kind: str | None = None):
     """The entries of one layer (`site` None: the national lexicon)."""
-    entries = LexiconEntry.objects.filter(site=site) if site is not None else LexiconEntry.objects.filter(site__isnull=True)
+    entries = (
+        LexiconEntry.objects.filter(site=site) if site is not None else LexiconEntry.objects.filter(site__isnull=True)
+    )
     if kind:
         entries = entries.filter(kind=kind)
     return entries.order_by("kind", "word")
 
 
 def layer_history(*, site: Association | None):
-    return LexiconChange.objects.filter(site=site) if site is not None else LexiconChange.objects.filter(site__isnull=True)
+    return (
+        LexiconChange.objects.filter(site=site) if site is not None else LexiconChange.objects.filter(site__isnull=True)
+    )
 
 
 def findings(*, site: Association | None = None):

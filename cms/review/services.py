@@ -7,15 +7,14 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
-
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from cms.text.normalise import normalise_word
 from sites.models import Association
 
 from . import jobs, lexicon_io
-from .publishing import check_revision_text
 from .models import Level, LexiconChange, LexiconEntry, LexiconVersion, Rescan, ScreeningOverride
+from .publishing import check_revision_text
 from .screening import ScreeningResult
 
 VERSION_SEQUENCE = "review_lexicon_version_seq"
@@ -38,18 +37,26 @@ def _bump_version() -> None:
     """A new version from a sequence: never reused, even when a transaction that took one rolls back,
     so a process never mistakes an automaton built inside a rolled-back change for a committed one."""
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {LexiconVersion._meta.db_table} SET version = nextval(%s)", [VERSION_SEQUENCE])
+        cursor.execute(f"UPDATE {LexiconVersion._meta.db_table} SET version = nextval(%s)", [VERSION_SEQUENCE])  # noqa: S608
 
 
 def _changed(*, site: Association | None, action: str, actor: str, summary: str, words: list[str]) -> None:
     _bump_version()
-    LexiconChange.objects.create(site=site, site_name=_layer_name(site), action=action, actor=actor,
-                                 summary=summary, words=words[:HISTORY_WORDS])
+    LexiconChange.objects.create(
+        site=site, site_name=_layer_name(site), action=action, actor=actor, summary=summary, words=words[:HISTORY_WORDS]
+    )
     transaction.on_commit(lambda: schedule_rescans(site=site, reason=f"{_layer_name(site)}{summary}"))
 
 
-def add_entry(*, site: Association | None, word: str, actor: str, category: str = "", level: str = Level.BLOCK,
-              kind: str = LexiconEntry.Kind.WORD) -> LexiconEntry:
+def add_entry(
+    *,
+    site: Association | None,
+    word: str,
+    actor: str,
+    category: str = "",
+    level: str = Level.BLOCK,
+    kind: str = LexiconEntry.Kind.WORD,
+) -> LexiconEntry:
     word = (word or "").strip()
     if not word:
         raise LexiconError("请填写词语。")
@@ -64,11 +71,23 @@ def add_entry(*, site: Association | None, word: str, actor: str, category: str 
         existing = _layer(site).filter(kind=kind, normalised=normalised).first()
         if existing is not None:
             raise LexiconError(f"“{word}”已在{_layer_name(site)}中（“{existing.word}”）。")
-        entry = LexiconEntry.objects.create(site=site, word=word, normalised=normalised, category=category.strip(),
-                                            level=level, kind=kind, created_by=actor)
+        entry = LexiconEntry.objects.create(
+            site=site,
+            word=word,
+            normalised=normalised,
+            category=category.strip(),
+            level=level,
+            kind=kind,
+            created_by=actor,
+        )
         kind_label = entry.get_kind_display()
-        _changed(site=site, action=LexiconChange.Action.ADD, actor=actor,
-                 summary=f"添加{kind_label}“{word}”（{category or '未分类'}，{entry.get_level_display()}）", words=[word])
+        _changed(
+            site=site,
+            action=LexiconChange.Action.ADD,
+            actor=actor,
+            summary=f"添加{kind_label}“{word}”（{category or '未分类'}，{entry.get_level_display()}）",
+            words=[word],
+        )
     return entry
 
 
@@ -79,8 +98,13 @@ def remove_entries(*, site: Association | None, entry_ids: list[int], actor: str
             return 0
         _layer(site).filter(pk__in=[e.pk for e in entries]).delete()
         words = [e.word for e in entries]
-        _changed(site=site, action=LexiconChange.Action.REMOVE, actor=actor,
-                 summary=f"删除 {len(words)} 条：{'、'.join(words[:10])}{'等' if len(words) > 10 else ''}", words=words)
+        _changed(
+            site=site,
+            action=LexiconChange.Action.REMOVE,
+            actor=actor,
+            summary=f"删除 {len(words)} 条：{'、'.join(words[:10])}{'等' if len(words) > 10 else ''}",
+            words=words,
+        )
     return len(entries)
 
 
@@ -95,22 +119,42 @@ class ImportResult:
         return f"新增 {self.created} 条，更新 {self.updated} 条{removed}"
 
 
-def import_lexicon(*, site: Association | None, content: str | bytes, fmt: str, actor: str, replace: bool = False,
-                   category: str = "", level: str = Level.BLOCK) -> ImportResult:
+def import_lexicon(
+    *,
+    site: Association | None,
+    content: str | bytes,
+    fmt: str,
+    actor: str,
+    replace: bool = False,
+    category: str = "",
+    level: str = Level.BLOCK,
+) -> ImportResult:
     """Import a CSV or TXT file into one layer, all or nothing. A word already in the layer takes the
     file's category and level; with `replace`, the layer's entries not in the file are removed."""
     entries = lexicon_io.parse(content, fmt=fmt, category=category, level=level)
     with transaction.atomic():
         layer = _layer(site)
-        existing = {(kind, normalised): (pk, cat, lvl, word)
-                    for pk, kind, normalised, cat, lvl, word in layer.values_list("pk", "kind", "normalised", "category",
-                                                                                 "level", "word")}
+        existing = {
+            (kind, normalised): (pk, cat, lvl, word)
+            for pk, kind, normalised, cat, lvl, word in layer.values_list(
+                "pk", "kind", "normalised", "category", "level", "word"
+            )
+        }
         to_create, to_update = [], []
         for entry in entries:
             found = existing.pop((entry.kind, entry.normalised), None)
             if found is None:
-                to_create.append(LexiconEntry(site=site, word=entry.word, normalised=entry.normalised, kind=entry.kind,
-                                              category=entry.category, level=entry.level, created_by=actor))
+                to_create.append(
+                    LexiconEntry(
+                        site=site,
+                        word=entry.word,
+                        normalised=entry.normalised,
+                        kind=entry.kind,
+                        category=entry.category,
+                        level=entry.level,
+                        created_by=actor,
+                    )
+                )
             elif (found[1], found[2], found[3]) != (entry.category, entry.level, entry.word):
                 to_update.append(LexiconEntry(pk=found[0], word=entry.word, category=entry.category, level=entry.level))
         removed = 0
@@ -120,9 +164,13 @@ def import_lexicon(*, site: Association | None, content: str | bytes, fmt: str, 
         if to_update:
             LexiconEntry.objects.bulk_update(to_update, ["word", "category", "level"], batch_size=5000)
         result = ImportResult(created=len(to_create), updated=len(to_update), removed=removed)
-        _changed(site=site, action=LexiconChange.Action.IMPORT, actor=actor,
-                 summary=f"导入 {fmt.upper()} 文件 {len(entries)} 条：{result.summary()}",
-                 words=[e.word for e in entries])
+        _changed(
+            site=site,
+            action=LexiconChange.Action.IMPORT,
+            actor=actor,
+            summary=f"导入 {fmt.upper()} 文件 {len(entries)} 条：{result.summary()}",
+            words=[e.word for e in entries],
+        )
     return result
 
 
@@ -139,7 +187,9 @@ def _copy_in(entries: list[LexiconEntry]) -> None:
 
 
 def _layer(site: Association | None):
-    return LexiconEntry.objects.filter(site=site) if site is not None else LexiconEntry.objects.filter(site__isnull=True)
+    return (
+        LexiconEntry.objects.filter(site=site) if site is not None else LexiconEntry.objects.filter(site__isnull=True)
+    )
 
 
 def record_override(*, site: Association, revision, user, reason: str) -> ScreeningOverride:
@@ -159,8 +209,13 @@ def record_override(*, site: Association, revision, user, reason: str) -> Screen
     if not result.needs_review:
         raise OverrideError("这一版本没有需要审核的词语，无需放行。")
     return ScreeningOverride.objects.create(
-        site=site, page_id=page.pk, revision_id=revision.pk, page_title=page.title[:255],
-        words=result.review_words, reason=reason, user_name=user.get_username(),
+        site=site,
+        page_id=page.pk,
+        revision_id=revision.pk,
+        page_title=page.title[:255],
+        words=result.review_words,
+        reason=reason,
+        user_name=user.get_username(),
     )
 
 
@@ -194,8 +249,6 @@ def _descendant_ids(site: Association) -> set[int]:
     return found
 
 
-
-
 def withhold_refused_scheduled() -> list[int]:
     """Before Wagtail's publish_scheduled runs in this schema: each revision due to go live that screening
     now refuses (the lexicon may have changed since it was scheduled) loses its schedule, and the hits are
@@ -219,10 +272,18 @@ def withhold_refused_scheduled() -> list[int]:
             title = str(revision.object_str)[:255]
             if site is not None:
                 Finding.objects.bulk_create(
-                    Finding(site=site, page_id=int(revision.object_id), page_title=title, word=hit.word,
-                            category=hit.category, level=hit.level, field=f"定时发布已取消：{hit.field}"[:100],
-                            context=hit.context[:200])
-                    for hit in problem.result.hits if hit.level != Level.NOTE
+                    Finding(
+                        site=site,
+                        page_id=int(revision.object_id),
+                        page_title=title,
+                        word=hit.word,
+                        category=hit.category,
+                        level=hit.level,
+                        field=f"定时发布已取消：{hit.field}"[:100],
+                        context=hit.context[:200],
+                    )
+                    for hit in problem.result.hits
+                    if hit.level != Level.NOTE
                 )
         withheld.append(int(revision.object_id))
     Page.objects.filter(pk__in=withheld, live=False).update(go_live_at=None)

@@ -6,9 +6,10 @@ from django.http import Http404
 from django.shortcuts import render
 from django_tenants.utils import get_public_schema_name
 
+from cms.text.segmentation import QueryError
+
 from .forms import TYPE_NAMES, NetworkSearchForm
 from .selectors import network_search
-from cms.text.segmentation import QueryError
 
 PAGE_SIZE = 50
 
@@ -23,14 +24,26 @@ def national_search_view(request):
     if form.is_valid() and form.cleaned_data["q"]:
         data = form.cleaned_data
         try:
-            results = network_search(query=data["q"], first=PAGE_SIZE, kind=data["kind"] or None,
-                                     region=data["region"] or None, page_type=data["type"] or None,
-                                     art_form=data["art_form"] or None)
+            results = network_search(
+                query=data["q"],
+                first=PAGE_SIZE,
+                kind=data["kind"] or None,
+                region=data["region"] or None,
+                page_type=data["type"] or None,
+                art_form=data["art_form"] or None,
+            )
         except QueryError as problem:
             error = str(problem)
         else:
             for hit in results.hits:
                 hit.type_name = TYPE_NAMES.get(hit.entry.page_type, hit.entry.page_type)
-    return render(request, "search/national_search.html", {
-        "form": form, "results": results, "error": error, "page_size": PAGE_SIZE,
-    })
+    return render(
+        request,
+        "search/national_search.html",
+        {
+            "form": form,
+            "results": results,
+            "error": error,
+            "page_size": PAGE_SIZE,
+        },
+    )

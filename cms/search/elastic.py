@@ -24,10 +24,10 @@ from elasticsearch import Elasticsearch, helpers
 from elasticsearch.dsl import Index, Mapping, Q, Search
 
 from cms.network.models import CONTENT_TYPES, IndexEntry
+from cms.text.segmentation import parse_query
 from sites.models import Association
 
 from .selectors import SITE_TYPES, Hit, Results
-from cms.text.segmentation import parse_query
 
 log = logging.getLogger(__name__)
 
@@ -76,40 +76,86 @@ def document_id(tenant: str, page_id: int) -> str:
 
 def document_for(entry: IndexEntry, *, tenant: str, body: str, path: str) -> dict:
     return {
-        "entry_id": entry.pk, "tenant": tenant, "site_id": entry.site_id, "page_id": entry.page_id, "page_type": entry.page_type,
-        "section_id": entry.section_id, "section_title": entry.section_title, "title": entry.title,
-        "summary": entry.summary, "body": body, "tags": list(entry.tags), "art_forms": list(entry.art_forms),
-        "site_kind": entry.site_kind, "region": entry.region,
-        "parent_id": entry.ancestor_ids[0] if entry.ancestor_ids else None, "ancestor_ids": list(entry.ancestor_ids),
-        "date": entry.date.isoformat() if entry.date else None, "published_at": entry.published_at.isoformat(),
-        "updated_at": entry.updated_at.isoformat(), "url": entry.url, "canonical_url": entry.canonical_url,
-        "source_site_name": entry.source_site_name, "path": path,
+        "entry_id": entry.pk,
+        "tenant": tenant,
+        "site_id": entry.site_id,
+        "page_id": entry.page_id,
+        "page_type": entry.page_type,
+        "section_id": entry.section_id,
+        "section_title": entry.section_title,
+        "title": entry.title,
+        "summary": entry.summary,
+        "body": body,
+        "tags": list(entry.tags),
+        "art_forms": list(entry.art_forms),
+        "site_kind": entry.site_kind,
+        "region": entry.region,
+        "parent_id": entry.ancestor_ids[0] if entry.ancestor_ids else None,
+        "ancestor_ids": list(entry.ancestor_ids),
+        "date": entry.date.isoformat() if entry.date else None,
+        "published_at": entry.published_at.isoformat(),
+        "updated_at": entry.updated_at.isoformat(),
+        "url": entry.url,
+        "canonical_url": entry.canonical_url,
+        "source_site_name": entry.source_site_name,
+        "path": path,
     }
 
 
 def index_actions(index: str, tenant: str, documents: list[dict], removed_page_ids: list[int]) -> list[dict]:
     """Bulk actions: each document stored and deleted under its tenant's routing."""
-    actions = [{"_op_type": "index", "_index": index, "_id": document_id(tenant, doc["page_id"]), "_routing": tenant,
-                "_source": doc} for doc in documents]
-    actions += [{"_op_type": "delete", "_index": index, "_id": document_id(tenant, page_id), "_routing": tenant}
-                for page_id in removed_page_ids]
+    actions = [
+        {
+            "_op_type": "index",
+            "_index": index,
+            "_id": document_id(tenant, doc["page_id"]),
+            "_routing": tenant,
+            "_source": doc,
+        }
+        for doc in documents
+    ]
+    actions += [
+        {"_op_type": "delete", "_index": index, "_id": document_id(tenant, page_id), "_routing": tenant}
+        for page_id in removed_page_ids
+    ]
     return actions
 
 
-def search_request(*, index: str, query: str, operator: str = "and", tenant: str | None = None,
-                   page_type: str | None = None, kind: str | None = None, region: str | None = None,
-                   parent_id: int | None = None, under_id: int | None = None, site_id: int | None = None,
-                   section_id: int | None = None, section_path: str | None = None, art_form: str | None = None,
-                   date_from=None, date_to=None, first: int = 20, offset: int = 0) -> Search:
+def search_request(
+    *,
+    index: str,
+    query: str,
+    operator: str = "and",
+    tenant: str | None = None,
+    page_type: str | None = None,
+    kind: str | None = None,
+    region: str | None = None,
+    parent_id: int | None = None,
+    under_id: int | None = None,
+    site_id: int | None = None,
+    section_id: int | None = None,
+    section_path: str | None = None,
+    art_form: str | None = None,
+    date_from=None,
+    date_to=None,
+    first: int = 20,
+    offset: int = 0,
+) -> Search:
     """One search: a site's own (routed to its shard, filtered on its tenant) or the network's."""
     search = Search(index=index)
     if tenant is not None:
         search = search.params(routing=tenant).filter("term", tenant=tenant)
     types = [page_type] if page_type else (SITE_TYPES if tenant is not None else CONTENT_TYPES)
     search = search.filter("terms", page_type=types)
-    for field, value in (("site_kind", kind), ("region", region), ("parent_id", parent_id),
-                         ("ancestor_ids", under_id), ("site_id", site_id), ("section_id", section_id),
-                         ("art_forms", art_form)):
+    for field, value in (
+        ("site_kind", kind),
+        ("region", region),
+        ("parent_id", parent_id),
+        ("ancestor_ids", under_id),
+        ("site_id", site_id),
+        ("section_id", section_id),
+        ("art_forms", art_form),
+    ):
         if value is not None:
             search = search.filter("term", **{field: value})
     if section_path:
@@ -122,7 +168,9 @@ def search_request(*, index: str, query: str, operator: str = "and", tenant: str
     for name in HIGHLIGHT_FIELDS:
         search = search.highlight(name, fragment_size=80, number_of_fragments=1)
     search = search.highlight_options(pre_tags=["<mark>"], post_tags=["</mark>"], encoder="html")
-    return search.sort("_score", {"published_at": {"order": "desc"}}).extra(track_total_hits=True)[offset:offset + first + 1]
+    return search.sort("_score", {"published_at": {"order": "desc"}}).extra(track_total_hits=True)[
+        offset : offset + first + 1
+    ]
 
 
 @dataclass
@@ -150,10 +198,17 @@ class ElasticSearcher:
         if not parsed.terms:
             return Results(query=parsed)
         text = " ".join(parsed.terms)
-        response = search_request(index=self.index, query=text, first=first, offset=offset, **filters).using(self.client).execute()
+        response = (
+            search_request(index=self.index, query=text, first=first, offset=offset, **filters)
+            .using(self.client)
+            .execute()
+        )
         if not response.hits.total.value and len(parsed.terms) > 1:
-            response = search_request(index=self.index, query=text, operator="or", first=first, offset=offset,
-                                      **filters).using(self.client).execute()
+            response = (
+                search_request(index=self.index, query=text, operator="or", first=first, offset=offset, **filters)
+                .using(self.client)
+                .execute()
+            )
         hits = list(response.hits)
         sites = Association.objects.prefetch_related("domains").in_bulk({hit.site_id for hit in hits})
         results = []
@@ -161,15 +216,29 @@ class ElasticSearcher:
             if hit.site_id not in sites:
                 continue  # a site deleted since (its documents are being removed)
             entry = IndexEntry(
-                pk=hit.entry_id, site=sites[hit.site_id], page_id=hit.page_id, page_type=hit.page_type,
-                section_id=hit.section_id, section_title=hit.section_title, title=hit.title, summary=hit.summary,
-                tags=list(hit.tags or []), art_forms=list(hit.art_forms or []), site_kind=hit.site_kind,
-                region=hit.region, date=parse_date(hit.date) if hit.date else None,
-                published_at=parse_datetime(hit.published_at), updated_at=parse_datetime(hit.updated_at),
-                url=hit.url, canonical_url=hit.canonical_url, source_site_name=hit.source_site_name or "",
+                pk=hit.entry_id,
+                site=sites[hit.site_id],
+                page_id=hit.page_id,
+                page_type=hit.page_type,
+                section_id=hit.section_id,
+                section_title=hit.section_title,
+                title=hit.title,
+                summary=hit.summary,
+                tags=list(hit.tags or []),
+                art_forms=list(hit.art_forms or []),
+                site_kind=hit.site_kind,
+                region=hit.region,
+                date=parse_date(hit.date) if hit.date else None,
+                published_at=parse_datetime(hit.published_at),
+                updated_at=parse_datetime(hit.updated_at),
+                url=hit.url,
+                canonical_url=hit.canonical_url,
+                source_site_name=hit.source_site_name or "",
             )
             highlight = getattr(hit.meta, "highlight", None)
-            fragment = next((getattr(highlight, name)[0] for name in HIGHLIGHT_FIELDS if highlight and name in highlight), "")
+            fragment = next(
+                (getattr(highlight, name)[0] for name in HIGHLIGHT_FIELDS if highlight and name in highlight), ""
+            )
             results.append(Hit(entry=entry, score=hit.meta.score or 0.0, snippet=fragment))
         return Results(query=parsed, hits=results, has_next=len(hits) > first, total=response.hits.total.value)
 
@@ -198,18 +267,30 @@ def searcher() -> ElasticSearcher:
     return ElasticSearcher(client=es, index=settings.ELASTICSEARCH_INDEX)
 
 
-def schedule_sync(*, tenant: str, entries: list[IndexEntry], bodies: dict[int, str], paths: dict[int, str],
-                  removed_page_ids: list[int]) -> None:
+def schedule_sync(
+    *,
+    tenant: str,
+    entries: list[IndexEntry],
+    bodies: dict[int, str],
+    paths: dict[int, str],
+    removed_page_ids: list[int],
+) -> None:
     """After commit: write the entries' documents and delete the removed ones, visible on return."""
-    documents = [document_for(entry, tenant=tenant, body=bodies.get(entry.page_id, ""), path=paths.get(entry.page_id, ""))
-                 for entry in entries]
+    documents = [
+        document_for(entry, tenant=tenant, body=bodies.get(entry.page_id, ""), path=paths.get(entry.page_id, ""))
+        for entry in entries
+    ]
 
     def send():
         es = client()
         try:
             ensure_index(es)
-            helpers.bulk(es, index_actions(settings.ELASTICSEARCH_INDEX, tenant, documents, removed_page_ids),
-                         refresh="wait_for", raise_on_error=False)
+            helpers.bulk(
+                es,
+                index_actions(settings.ELASTICSEARCH_INDEX, tenant, documents, removed_page_ids),
+                refresh="wait_for",
+                raise_on_error=False,
+            )
         except Exception:  # the database is the record; `cms search reindex` brings Elasticsearch back in line
             log.exception("Elasticsearch update for %s failed", tenant)
 
@@ -218,15 +299,25 @@ def schedule_sync(*, tenant: str, entries: list[IndexEntry], bodies: dict[int, s
 
 def schedule_removal(*, tenant: str, page_ids: list[int] | None) -> None:
     """After commit: delete these pages' documents, or (None) every document of the site."""
+
     def send():
         es = client()
         try:
             if page_ids is None:
-                es.delete_by_query(index=settings.ELASTICSEARCH_INDEX, routing=tenant, refresh=True,
-                                   query={"term": {"tenant": tenant}}, ignore_unavailable=True)
+                es.delete_by_query(
+                    index=settings.ELASTICSEARCH_INDEX,
+                    routing=tenant,
+                    refresh=True,
+                    query={"term": {"tenant": tenant}},
+                    ignore_unavailable=True,
+                )
             else:
-                helpers.bulk(es, index_actions(settings.ELASTICSEARCH_INDEX, tenant, [], page_ids), refresh="wait_for",
-                             raise_on_error=False)
+                helpers.bulk(
+                    es,
+                    index_actions(settings.ELASTICSEARCH_INDEX, tenant, [], page_ids),
+                    refresh="wait_for",
+                    raise_on_error=False,
+                )
         except Exception:
             log.exception("Elasticsearch removal for %s failed", tenant)
 

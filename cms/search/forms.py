@@ -11,5 +11,7 @@ class NetworkSearchForm(forms.Form):
     q = forms.CharField(label="搜索词", max_length=200, required=False)
     kind = forms.ChoiceField(label="级别", required=False, choices=[("", "全部级别"), *Association.Kind.choices])
     region = forms.CharField(label="地区", max_length=50, required=False)
-    type = forms.ChoiceField(label="类型", required=False, choices=[("", "全部类型"), *((t, TYPE_NAMES[t]) for t in CONTENT_TYPES)])
+    type = forms.ChoiceField(
+        label="类型", required=False, choices=[("", "全部类型"), *((t, TYPE_NAMES[t]) for t in CONTENT_TYPES)]
+    )
     art_form = forms.ChoiceField(label="艺术门类", required=False, choices=[("", "全部门类"), *ArtForm.choices])

@@ -14,9 +14,8 @@ from wagtail.models import Page
 from cms.network.models import CONTENT_TYPES, IndexEntry
 from cms.network.selectors import feed_entries
 from cms.pages.selectors import public
-from sites.models import Association
-
 from cms.text.segmentation import SEARCH_CONFIG, ParsedQuery, normalize, parse_query, snippet
+from sites.models import Association
 
 SITE_TYPES = [*CONTENT_TYPES, "standard"]
 TITLE_BOOST = 2.0
@@ -56,6 +55,7 @@ def _ranked(run, parsed: ParsedQuery, first: int, offset: int) -> tuple[list, in
 
 # --- National search ---
 
+
 def network_search(*, query: str, first: int = 20, offset: int = 0, **filters) -> Results:
     """Ranked entries of the national index. Filters as `cms.network.selectors.feed_entries`."""
     parsed = parse_query(query)
@@ -68,49 +68,72 @@ def network_search(*, query: str, first: int = 20, offset: int = 0, **filters) -
         rows = list(
             matching.annotate(score=SearchRank(F("search_vector"), tsquery))
             .order_by("-score", "-published_at", "-id")
-            .select_related("site").prefetch_related("site__domains")[offset:offset + first + 1]
+            .select_related("site")
+            .prefetch_related("site__domains")[offset : offset + first + 1]
         )
         return rows, (len(rows) if offset == 0 and len(rows) <= first else matching.count())
 
     rows, total = _ranked(run, parsed, first, offset)
     terms = parsed.highlight_terms
-    hits = [Hit(entry=row, score=row.score, snippet=snippet(_snippet_source([row.summary], row, terms), terms))
-            for row in rows[:first]]
+    hits = [
+        Hit(entry=row, score=row.score, snippet=snippet(_snippet_source([row.summary], row, terms), terms))
+        for row in rows[:first]
+    ]
     return Results(query=parsed, hits=hits, has_next=len(rows) > first, total=total)
 
 
 # --- One site's search, through Wagtail's index in the site's schema ---
 
-def site_search(*, site: Association, query: str, page_type: str | None = None, section_path: str | None = None,
-                art_form: str | None = None, date_from: datetime.date | None = None,
-                date_to: datetime.date | None = None, first: int = 20, offset: int = 0) -> Results:
+
+def site_search(
+    *,
+    site: Association,
+    query: str,
+    page_type: str | None = None,
+    section_path: str | None = None,
+    art_form: str | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    first: int = 20,
+    offset: int = 0,
+) -> Results:
     """Ranked published, public pages of the current site (call in the site's schema)."""
     parsed = parse_query(query)
     if not parsed.terms:
         return Results(query=parsed)
-    entries = feed_entries(site_id=site.pk, page_type=page_type, art_form=art_form, date_from=date_from,
-                           date_to=date_to, default_types=SITE_TYPES).order_by()
+    entries = feed_entries(
+        site_id=site.pk,
+        page_type=page_type,
+        art_form=art_form,
+        date_from=date_from,
+        date_to=date_to,
+        default_types=SITE_TYPES,
+    ).order_by()
     pages = public(Page.objects.live()).filter(pk__in=entries.values("page_id"))
     if section_path:
         pages = pages.filter(path__startswith=section_path).exclude(path=section_path)
 
     def run(tsquery):
         matching = pages.annotate(
-            _title=F("index_entries__title"), _body=F("index_entries__body"),
+            _title=F("index_entries__title"),
+            _body=F("index_entries__body"),
         ).filter(Q(_title=tsquery) | Q(_body=tsquery))
-        score = (Coalesce(SearchRank(F("index_entries__title"), tsquery), Value(0.0)) * TITLE_BOOST
-                 + Coalesce(SearchRank(F("index_entries__body"), tsquery), Value(0.0)))
+        score = Coalesce(SearchRank(F("index_entries__title"), tsquery), Value(0.0)) * TITLE_BOOST + Coalesce(
+            SearchRank(F("index_entries__body"), tsquery), Value(0.0)
+        )
         rows = list(
             matching.annotate(score=score, _text=F("index_entries__body_text"))
             .order_by("-score", "-first_published_at", "-pk")
-            .values("pk", "score", "_text")[offset:offset + first + 1]
+            .values("pk", "score", "_text")[offset : offset + first + 1]
         )
         return rows, (len(rows) if offset == 0 and len(rows) <= first else matching.count())
 
     rows, total = _ranked(run, parsed, first, offset)
     rows = rows[: first + 1]
     prefetch_related_objects([site], "domains")  # every hit names this site
-    by_page = {entry.page_id: entry for entry in IndexEntry.objects.filter(site=site, page_id__in=[r["pk"] for r in rows])}
+    by_page = {
+        entry.page_id: entry for entry in IndexEntry.objects.filter(site=site, page_id__in=[r["pk"] for r in rows])
+    }
     specific = {page.pk: page for page in Page.objects.filter(pk__in=[r["pk"] for r in rows[:first]]).specific()}
     terms = parsed.highlight_terms
     hits = []
@@ -120,7 +143,9 @@ def site_search(*, site: Association, query: str, page_type: str | None = None, 
             continue
         entry.site = site
         text = _snippet_source([entry.summary, row["_text"] or ""], entry, terms)
-        hits.append(Hit(entry=entry, score=float(row["score"]), snippet=snippet(text, terms), page=specific.get(row["pk"])))
+        hits.append(
+            Hit(entry=entry, score=float(row["score"]), snippet=snippet(text, terms), page=specific.get(row["pk"]))
+        )
     return Results(query=parsed, hits=hits, has_next=len(rows) > first, total=total)
 
 

@@ -10,8 +10,8 @@ from django_tenants.utils import schema_context
 from modelsearch.backends import get_search_backend
 from modelsearch.index import get_indexed_models
 
-from sites.versioning import bump_version
 from sites.models import Association
+from sites.versioning import bump_version
 
 
 def reindex_site_search(site: Association) -> int:

@@ -27,7 +27,9 @@ def send_entries_to_elasticsearch(sender, site, pages, entries, removed_page_ids
         return
     by_id = {page.pk: page for page in pages}
     elastic.schedule_sync(
-        tenant=site.schema_name, entries=entries, removed_page_ids=removed_page_ids,
+        tenant=site.schema_name,
+        entries=entries,
+        removed_page_ids=removed_page_ids,
         bodies={entry.page_id: elastic.body_text(by_id[entry.page_id]) for entry in entries},
         paths={entry.page_id: by_id[entry.page_id].path for entry in entries},
     )

@@ -253,9 +253,23 @@ GRAPPLE = {
     "MAX_PAGE_SIZE": 100,
     # Renditions only from this list; cms/api/images.py checks each against the pixel cap.
     "ALLOWED_IMAGE_FILTERS": [
-        "width-320", "width-480", "width-640", "width-800", "width-1024", "width-1280", "width-1600",
-        "width-320|format-webp", "width-640|format-webp", "width-1024|format-webp", "width-1600|format-webp",
-        "fill-160x160", "fill-320x240", "fill-480x320", "fill-640x360", "fill-960x540", "fill-1280x720",
+        "width-320",
+        "width-480",
+        "width-640",
+        "width-800",
+        "width-1024",
+        "width-1280",
+        "width-1600",
+        "width-320|format-webp",
+        "width-640|format-webp",
+        "width-1024|format-webp",
+        "width-1600|format-webp",
+        "fill-160x160",
+        "fill-320x240",
+        "fill-480x320",
+        "fill-640x360",
+        "fill-960x540",
+        "fill-1280x720",
     ],
 }
 CMS_RENDITION_MAX_PIXELS = 1600 * 1600

@@ -9,8 +9,8 @@ character (so that every normalised character maps back to the place in the orig
 4. separators dropped: spaces, zero-width and control characters, ASCII punctuation and symbols, emoji
    inserted between characters (傻@冒, 敏 感 词, 敏\u200b感). Chinese sentence punctuation (。，、；：！？
    and line breaks) is *kept* as a boundary ("\n"): "入口，交通" must not read as "入口交通";
-5. repeated characters collapsed (敏敏感感词 → 敏感词), except digits (100 is not 10); lexicon words go through the same folding, so
-   a word with a doubled character (谢谢) is stored folded too.
+5. repeated characters collapsed (敏敏感感词 → 敏感词), except digits (100 is not 10); lexicon words go
+   through the same folding, so a word with a doubled character (谢谢) is stored folded too.
 
 All of it is one `str.translate` over a table built once per process and one regular expression:
 no Python loop per character on the hot path. The offsets back to the original are computed only
@@ -50,7 +50,11 @@ def _t2s() -> dict[str, str]:
     converted = opencc.OpenCC("t2s").convert("\n".join(characters)).split("\n")
     if len(converted) != len(characters):  # never seen; fall back to one call per character
         converted = [opencc.OpenCC("t2s").convert(c) for c in characters]
-    return {source: target for source, target in zip(characters, converted) if len(target) == 1 and target != source}
+    return {
+        source: target
+        for source, target in zip(characters, converted, strict=True)
+        if len(target) == 1 and target != source
+    }
 
 
 def _fold_char(ch: str) -> str:

@@ -29,9 +29,35 @@ WORD = re.compile(r"\w", re.UNICODE)
 # Dropped from queries of several words: function words match nearly everything, and question
 # words ("秦岚舟的京剧专场什么时候演出") match nothing and would send every query to the any-word fallback.
 STOPWORDS = {
-    "的", "了", "在", "和", "与", "及", "是", "之", "或", "等", "对", "把", "被",
-    "什么", "时候", "什么时候", "哪里", "哪儿", "哪些", "哪个", "怎么", "怎样", "如何", "为什么", "多少",
-    "吗", "呢", "吧", "请问",
+    "的",
+    "了",
+    "在",
+    "和",
+    "与",
+    "及",
+    "是",
+    "之",
+    "或",
+    "等",
+    "对",
+    "把",
+    "被",
+    "什么",
+    "时候",
+    "什么时候",
+    "哪里",
+    "哪儿",
+    "哪些",
+    "哪个",
+    "怎么",
+    "怎样",
+    "如何",
+    "为什么",
+    "多少",
+    "吗",
+    "呢",
+    "吧",
+    "请问",
 }
 
 

@@ -7,77 +7,134 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Association',
+            name="Association",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('schema_name', models.CharField(db_index=True, max_length=63, unique=True, validators=[django_tenants.postgresql_backend.base._check_schema_name])),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='名称')),
-                ('short_name', models.CharField(max_length=30, verbose_name='简称')),
-                ('slug', models.SlugField(max_length=40, unique=True, validators=[django.core.validators.RegexValidator('^[a-z][a-z0-9-]{1,39}$', '标识须以小写字母开头，只含小写字母、数字和连字符，2 至 40 个字符。')], verbose_name='标识')),
-                ('kind', models.CharField(choices=[('central', '中央管理平台'), ('national_federation', '全国文联'), ('national_association', '全国文艺家协会'), ('provincial', '省级文联'), ('municipal', '市级文联'), ('county', '县级文联')], max_length=30, verbose_name='级别')),
-                ('region', models.CharField(blank=True, max_length=50, verbose_name='地区')),
-                ('theme', models.CharField(blank=True, max_length=50, verbose_name='网站模板')),
-                ('theme_version', models.PositiveIntegerField(blank=True, null=True, verbose_name='模板版本')),
-                ('theme_pages', models.JSONField(blank=True, default=list, verbose_name='模板提供的页面')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('archived_at', models.DateTimeField(blank=True, null=True, verbose_name='归档时间')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='sites.association', verbose_name='上级')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "schema_name",
+                    models.CharField(
+                        db_index=True,
+                        max_length=63,
+                        unique=True,
+                        validators=[django_tenants.postgresql_backend.base._check_schema_name],
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="名称")),
+                ("short_name", models.CharField(max_length=30, verbose_name="简称")),
+                (
+                    "slug",
+                    models.SlugField(
+                        max_length=40,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z][a-z0-9-]{1,39}$",
+                                "标识须以小写字母开头，只含小写字母、数字和连字符，2 至 40 个字符。",
+                            )
+                        ],
+                        verbose_name="标识",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("central", "中央管理平台"),
+                            ("national_federation", "全国文联"),
+                            ("national_association", "全国文艺家协会"),
+                            ("provincial", "省级文联"),
+                            ("municipal", "市级文联"),
+                            ("county", "县级文联"),
+                        ],
+                        max_length=30,
+                        verbose_name="级别",
+                    ),
+                ),
+                ("region", models.CharField(blank=True, max_length=50, verbose_name="地区")),
+                ("theme", models.CharField(blank=True, max_length=50, verbose_name="网站模板")),
+                ("theme_version", models.PositiveIntegerField(blank=True, null=True, verbose_name="模板版本")),
+                ("theme_pages", models.JSONField(blank=True, default=list, verbose_name="模板提供的页面")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("archived_at", models.DateTimeField(blank=True, null=True, verbose_name="归档时间")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="sites.association",
+                        verbose_name="上级",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '网站',
-                'verbose_name_plural': '网站',
-                'ordering': ['id'],
+                "verbose_name": "网站",
+                "verbose_name_plural": "网站",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Domain',
+            name="Domain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('domain', models.CharField(db_index=True, max_length=253, unique=True)),
-                ('is_primary', models.BooleanField(db_index=True, default=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='domains', to='sites.association')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("domain", models.CharField(db_index=True, max_length=253, unique=True)),
+                ("is_primary", models.BooleanField(db_index=True, default=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="domains", to="sites.association"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '域名',
-                'verbose_name_plural': '域名',
+                "verbose_name": "域名",
+                "verbose_name_plural": "域名",
             },
         ),
         migrations.CreateModel(
-            name='SiteTemplate',
+            name="SiteTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('theme', models.CharField(max_length=50)),
-                ('theme_version', models.PositiveIntegerField()),
-                ('fingerprint', models.CharField(max_length=16)),
-                ('schema_name', models.CharField(max_length=63, unique=True)),
-                ('sql', models.TextField()),
-                ('built_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("theme", models.CharField(max_length=50)),
+                ("theme_version", models.PositiveIntegerField()),
+                ("fingerprint", models.CharField(max_length=16)),
+                ("schema_name", models.CharField(max_length=63, unique=True)),
+                ("sql", models.TextField()),
+                ("built_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': '网站模板构建',
-                'verbose_name_plural': '网站模板构建',
-                'constraints': [models.UniqueConstraint(fields=('theme', 'theme_version', 'fingerprint'), name='one_template_per_state')],
+                "verbose_name": "网站模板构建",
+                "verbose_name_plural": "网站模板构建",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("theme", "theme_version", "fingerprint"), name="one_template_per_state"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SpareSchema',
+            name="SpareSchema",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('schema_name', models.CharField(max_length=63, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('template', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='spares', to='sites.sitetemplate')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("schema_name", models.CharField(max_length=63, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "template",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="spares", to="sites.sitetemplate"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '备用网站结构',
-                'verbose_name_plural': '备用网站结构',
+                "verbose_name": "备用网站结构",
+                "verbose_name_plural": "备用网站结构",
             },
         ),
     ]

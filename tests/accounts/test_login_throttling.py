@@ -57,7 +57,7 @@ def test_the_central_office_login_is_throttled_too(client, db):
 
 def test_fifty_wrong_passwords_never_get_past_the_lock(client, alpha):
     answers = fail(client, HOSTS["alpha"], 50)
-    assert {a.status_code for a in answers[LIMIT - 1:]} == {429}
+    assert {a.status_code for a in answers[LIMIT - 1 :]} == {429}
     assert login(client, HOSTS["alpha"], ADMIN_PASSWORD).status_code == 429
 
 
@@ -106,7 +106,10 @@ def test_the_central_office_unlocks_one_site_without_touching_another(client, al
     # Given admin locked on alpha and on beta
     fail(client, HOSTS["alpha"], LIMIT)
     fail(client, HOSTS["beta"], LIMIT)
-    assert {(row.schema_name, row.username) for row in selectors.locked_logins()} >= {("alpha", "admin"), ("beta", "admin")}
+    assert {(row.schema_name, row.username) for row in selectors.locked_logins()} >= {
+        ("alpha", "admin"),
+        ("beta", "admin"),
+    }
     # When the central office unlocks admin on alpha
     assert services.unlock_logins(schema_names=["alpha"], username="Admin") >= 1
     # Then alpha lets admin in, and beta is still locked

@@ -9,15 +9,18 @@ from cms.accounts.models import User
 from cms.accounts.services import validate_admin_password
 
 
-@pytest.mark.parametrize("password, message", [
-    ("admin1234567", "除用户名外至少还要有"),
-    ("admin12345678", "连续按键"),
-    ("user5user5user5", "除用户名外至少还要有"),
-    ("aaaaaaaaaaaa", "一两个字符重复"),
-    ("abababababab", "一两个字符重复"),
-    ("qwertyuiopas", "连续按键"),
-    ("0987654321098", "连续按键"),
-])
+@pytest.mark.parametrize(
+    "password, message",
+    [
+        ("admin1234567", "除用户名外至少还要有"),
+        ("admin12345678", "连续按键"),
+        ("user5user5user5", "除用户名外至少还要有"),
+        ("aaaaaaaaaaaa", "一两个字符重复"),
+        ("abababababab", "一两个字符重复"),
+        ("qwertyuiopas", "连续按键"),
+        ("0987654321098", "连续按键"),
+    ],
+)
 def test_passwords_made_of_the_username_repeats_or_runs_are_refused(password, message):
     username = "user5" if password.startswith("user5") else "admin"
     with pytest.raises(ValidationError) as refused:

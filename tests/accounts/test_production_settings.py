@@ -14,20 +14,34 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def production_env(**extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CMS_", "SECURE_")) and k != "HTTPS"}
-    env.update(DJANGO_SETTINGS_MODULE="cms.settings.production", SECRET_KEY=get_random_secret_key(),
-               DATABASE_URL=os.environ["DATABASE_URL"], PYTHONPATH=str(ROOT), CMS_DATA_DIR=os.environ["CMS_DATA_DIR"])
+    env.update(
+        DJANGO_SETTINGS_MODULE="cms.settings.production",
+        SECRET_KEY=get_random_secret_key(),
+        DATABASE_URL=os.environ["DATABASE_URL"],
+        PYTHONPATH=str(ROOT),
+        CMS_DATA_DIR=os.environ["CMS_DATA_DIR"],
+    )
     env.update(extra)
     return env
 
 
 def run(*args, **env) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=production_env(**env), capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=production_env(**env), capture_output=True, text=True, timeout=120
+    )
 
 
 def production_settings(**env) -> dict:
-    names = ["SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS",
-             "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "SECURE_PROXY_SSL_HEADER", "DEBUG"]
+    names = [
+        "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "SECURE_HSTS_PRELOAD",
+        "SECURE_PROXY_SSL_HEADER",
+        "DEBUG",
+    ]
     code = f"import json; from django.conf import settings; print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}))"
     result = run("-c", code, **env)
     assert result.returncode == 0, result.stderr
@@ -65,7 +79,8 @@ def test_a_plain_http_intranet_and_a_tls_proxy_are_configured_by_environment():
     plain = production_settings(CMS_HTTPS="0")
     assert plain["SECURE_SSL_REDIRECT"] is False and plain["SESSION_COOKIE_SECURE"] is False
     assert plain["SECURE_HSTS_SECONDS"] == 0
-    proxied = production_settings(CMS_PROXY_SSL_HEADER="X-Forwarded-Proto", CMS_HSTS_PRELOAD="0",
-                                  CMS_HSTS_SECONDS="600")
+    proxied = production_settings(
+        CMS_PROXY_SSL_HEADER="X-Forwarded-Proto", CMS_HSTS_PRELOAD="0", CMS_HSTS_SECONDS="600"
+    )
     assert proxied["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     assert proxied["SECURE_HSTS_PRELOAD"] is False and proxied["SECURE_HSTS_SECONDS"] == 600

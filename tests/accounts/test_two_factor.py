@@ -87,7 +87,9 @@ def test_a_user_with_a_device_must_enter_a_code_at_every_login(require_2fa, alph
     # And the verification page asks in Chinese
     assert "两步验证" in client.get("/admin/2fa/", HTTP_HOST=host).content.decode()
     # When the authenticator's current code is entered, the page asked for opens
-    answer = client.post("/admin/2fa/", {"code": code_for(secret, steps_ahead=1), "next": "/admin/pages/"}, HTTP_HOST=host)
+    answer = client.post(
+        "/admin/2fa/", {"code": code_for(secret, steps_ahead=1), "next": "/admin/pages/"}, HTTP_HOST=host
+    )
     assert answer.status_code == 302 and answer["Location"] == "/admin/pages/"
     assert client.get("/admin/pages/", HTTP_HOST=host).status_code == 200
 
@@ -130,8 +132,9 @@ def test_a_sites_superuser_must_enrol_but_an_editor_need_not(require_2fa, alpha)
 
 
 def test_a_site_can_require_two_factor_login_of_every_user(require_2fa, alpha, beta):
-    from cms.pages.models import SiteSettings
     from wagtail.models import Site
+
+    from cms.pages.models import SiteSettings
 
     # Given alpha's settings require two-factor login of everyone, and beta's do not
     with schema_context(alpha.schema_name):
@@ -163,8 +166,12 @@ def test_a_half_login_is_anonymous_outside_the_admin(require_2fa, alpha):
     enrol(sign_in(host), host)
     client = sign_in(host)
     # Staff may introspect the GraphQL schema; a user who has not given their code may not
-    answer = client.post("/graphql/", json.dumps({"query": "{ __schema { queryType { name } } }"}),
-                         content_type="application/json", HTTP_HOST=host)
+    answer = client.post(
+        "/graphql/",
+        json.dumps({"query": "{ __schema { queryType { name } } }"}),
+        content_type="application/json",
+        HTTP_HOST=host,
+    )
     assert answer.status_code == 400 and "Introspection is disabled" in answer.content.decode()
 
 
@@ -192,8 +199,9 @@ def test_next_cannot_send_the_user_to_another_site(require_2fa, alpha):
     host = HOSTS["alpha"]
     secret, _ = enrol(sign_in(host), host)
     client = sign_in(host)
-    answer = client.post("/admin/2fa/", {"code": code_for(secret, steps_ahead=1), "next": "https://evil.example/"},
-                         HTTP_HOST=host)
+    answer = client.post(
+        "/admin/2fa/", {"code": code_for(secret, steps_ahead=1), "next": "https://evil.example/"}, HTTP_HOST=host
+    )
     assert answer.status_code == 302 and answer["Location"] == "/admin/"
 
 
@@ -226,7 +234,10 @@ def test_production_requires_two_factor_login_by_default():
 
     out = subprocess.run(
         [sys.executable, "-c", "from django.conf import settings; print(settings.CMS_REQUIRE_2FA)"],
-        env=production_env(), capture_output=True, text=True, timeout=60,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert out.stdout.strip() == "True", out.stderr
 

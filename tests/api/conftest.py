@@ -45,7 +45,11 @@ def news(alpha):
     with schema_context(alpha.schema_name):
         for title, date, art_forms, tags, parent in specs:
             article = ArticlePage(
-                title=title, date=date, art_forms=art_forms, summary=f"{title}摘要", cover=image,
+                title=title,
+                date=date,
+                art_forms=art_forms,
+                summary=f"{title}摘要",
+                cover=image,
                 body=rich_body(image, document, text=title),
             )
             article.tags.add(*tags)
@@ -53,10 +57,21 @@ def news(alpha):
         settings = SiteSettings.for_site(section.get_site())
         settings.icp_number = "京ICP备00000001号"
         settings.navigation = [
-            {"type": "menu", "value": {"label": "", "page": section.pk, "url": "", "children": [
-                {"type": "item", "value": {"label": "专题", "page": other.pk, "url": ""}},
-                {"type": "item", "value": {"label": "外部链接", "page": None, "url": "https://www.cflac.org.cn/"}},
-            ]}},
+            {
+                "type": "menu",
+                "value": {
+                    "label": "",
+                    "page": section.pk,
+                    "url": "",
+                    "children": [
+                        {"type": "item", "value": {"label": "专题", "page": other.pk, "url": ""}},
+                        {
+                            "type": "item",
+                            "value": {"label": "外部链接", "page": None, "url": "https://www.cflac.org.cn/"},
+                        },
+                    ],
+                },
+            },
         ]
         settings.save()
     return {"section": section, "other": other, "pages": pages, "image": image, "document": document}

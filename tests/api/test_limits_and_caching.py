@@ -24,8 +24,10 @@ def test_query_at_the_depth_limit_passes_and_one_deeper_is_refused(client, db):
 
 
 def test_fragments_do_not_hide_depth(client, db):
-    query = "{ page(id: 1) { ...A } } fragment A on PageInterface { parent { ...B } } " \
-            "fragment B on PageInterface { parent { parent { parent { parent { parent { parent { title } } } } } } }"
+    query = (
+        "{ page(id: 1) { ...A } } fragment A on PageInterface { parent { ...B } } "
+        "fragment B on PageInterface { parent { parent { parent { parent { parent { parent { title } } } } } } }"
+    )
     assert graphql_errors(client, query) == ["Query depth 9 exceeds the maximum depth of 8."]
 
 
@@ -37,12 +39,20 @@ def test_more_than_15_aliases_are_refused(client, db):
 
 
 def test_an_expensive_query_is_refused_by_its_cost(client, db):
-    query = "{ " + " ".join(
-        f'l{n}: contentPages(first: 100) {{ items {{ title url ... on ArticlePage {{ summary date cover {{ url }} }} }} }}'
-        for n in range(9)  # each: the connection, its items, and 6 fields of each of 100 items = 602
-    ) + " }"
+    query = (
+        "{ "
+        + " ".join(
+            f"l{n}: contentPages(first: 100) {{ items {{ title url ... on ArticlePage {{ summary date cover {{ url }} }} }} }}"
+            for n in range(9)  # each: the connection, its items, and 6 fields of each of 100 items = 602
+        )
+        + " }"
+    )
     messages = graphql_errors(client, query)
-    assert len(messages) == 1 and messages[0].startswith("Query cost ") and messages[0].endswith("exceeds the maximum cost of 5000.")
+    assert (
+        len(messages) == 1
+        and messages[0].startswith("Query cost ")
+        and messages[0].endswith("exceeds the maximum cost of 5000.")
+    )
 
 
 def test_an_oversized_query_is_refused_by_size(client, db):
@@ -67,7 +77,9 @@ def test_anonymous_introspection_is_refused_outside_development(client, db):
 def test_staff_may_introspect(client, alpha):
     response = client.post("/admin/login/", {"username": "admin", "password": ADMIN_PASSWORD}, HTTP_HOST=HOSTS["alpha"])
     assert response.status_code == 302
-    assert "SiteIdentity" in {t["name"] for t in graphql_data(client, "{ __schema { types { name } } }")["__schema"]["types"]}
+    assert "SiteIdentity" in {
+        t["name"] for t in graphql_data(client, "{ __schema { types { name } } }")["__schema"]["types"]
+    }
 
 
 def test_other_http_methods_are_refused(client, db):
@@ -120,6 +132,7 @@ def test_staff_of_one_site_is_not_staff_of_another_for_introspection(client, alp
 
 # The cost estimate is an upper bound of what the answer holds (issue 10, item 5)
 
+
 def answer_size(value) -> int:
     """The fields an answer holds: every key of every object, at any depth."""
     if isinstance(value, dict):
@@ -159,16 +172,29 @@ def page_tree(alpha):
 NESTED_QUERIES = [
     ("{ pages { id title } }", None),
     ("{ pages { id children { id title } } }", None),
-    ("{ pages(limit: 5) { id children(limit: 3) { title descendants(limit: 4) { id ancestors(limit: 2) { id } } } } }", None),
-    ("query Q($n: PositiveInt = 3) { pages(limit: $n) { ancestors(limit: $n) { descendants(limit: $n) {"
-     " ancestors(limit: $n) { descendants(limit: $n) { id } } } } } }", None),
-    ("query Q($n: PositiveInt = 3) { pages(limit: $n) { siblings(limit: $n) { id children(limit: $n) { id } } } }",
-     {"n": 6}),
-    ("{ pages(limit: 8) { ...P } } fragment P on PageInterface { id nextSiblings { id }"
-     " ... on SectionPage { children { ... on ArticlePage { title date } } } }", None),
+    (
+        "{ pages(limit: 5) { id children(limit: 3) { title descendants(limit: 4) { id ancestors(limit: 2) { id } } } } }",
+        None,
+    ),
+    (
+        "query Q($n: PositiveInt = 3) { pages(limit: $n) { ancestors(limit: $n) { descendants(limit: $n) {"
+        " ancestors(limit: $n) { descendants(limit: $n) { id } } } } } }",
+        None,
+    ),
+    (
+        "query Q($n: PositiveInt = 3) { pages(limit: $n) { siblings(limit: $n) { id children(limit: $n) { id } } } }",
+        {"n": 6},
+    ),
+    (
+        "{ pages(limit: 8) { ...P } } fragment P on PageInterface { id nextSiblings { id }"
+        " ... on SectionPage { children { ... on ArticlePage { title date } } } }",
+        None,
+    ),
     ("{ contentPages(first: 3) { items { id title ancestors { id title } } pageInfo { hasNextPage } } }", None),
-    ("{ contentPages { totalCount items { ...C } } } fragment C on PageInterface { id parent { id children { id } } }",
-     None),
+    (
+        "{ contentPages { totalCount items { ...C } } } fragment C on PageInterface { id parent { id children { id } } }",
+        None,
+    ),
 ]
 
 
@@ -182,13 +208,13 @@ def test_the_cost_estimate_is_at_least_what_the_answer_holds(client, page_tree, 
 
 def test_list_sizes_from_variable_defaults_and_unsized_lists_count_in_the_cost(client, db):
     # Given the query of the security review: sizes from a variable's default, five nested lists
-    query = ("query Q($n: PositiveInt = 100) { pages(limit:$n) { ancestors(limit:$n) { descendants(limit:$n) {"
-             " ancestors(limit:$n) { descendants(limit:$n) { id } } } } } }")
+    query = (
+        "query Q($n: PositiveInt = 100) { pages(limit:$n) { ancestors(limit:$n) { descendants(limit:$n) {"
+        " ancestors(limit:$n) { descendants(limit:$n) { id } } } } } }"
+    )
     # Then it is estimated at 100 ** 5 items (it was estimated at 51) and refused before running
-    assert estimated_cost(query) > 100 ** 5
-    assert graphql_errors(client, query) == [
-        f"Query cost {estimated_cost(query)} exceeds the maximum cost of 5000."
-    ]
+    assert estimated_cost(query) > 100**5
+    assert graphql_errors(client, query) == [f"Query cost {estimated_cost(query)} exceeds the maximum cost of 5000."]
     # And grapple's lists left without `limit` count as the page grapple then returns (GRAPPLE["PAGE_SIZE"], 10)
     assert estimated_cost("{ pages { children { id } } }") == 1 + 10 * (1 + 10 * 1)
     # And a connection's items count at the size asked of the connection
@@ -196,6 +222,7 @@ def test_list_sizes_from_variable_defaults_and_unsized_lists_count_in_the_cost(c
 
 
 # Repeated fragment spreads are measured once each (item 6)
+
 
 def doubling_fragments(levels: int, leaf: str = "site { name }") -> str:
     """A 2 ** levels expansion in a few hundred characters."""
@@ -221,7 +248,10 @@ def test_depth_through_repeated_spreads_is_measured_once_per_fragment(client, db
     import time
 
     started = time.monotonic()
-    query = doubling_fragments(20, leaf="page(id: 1) { parent { parent { parent { parent { parent { parent { parent { parent { title } } } } } } } } }")
+    query = doubling_fragments(
+        20,
+        leaf="page(id: 1) { parent { parent { parent { parent { parent { parent { parent { parent { title } } } } } } } } }",
+    )
     messages = graphql_errors(client, query)
     assert "Query depth 10 exceeds the maximum depth of 8." in messages
     assert time.monotonic() - started < 1
@@ -229,7 +259,10 @@ def test_depth_through_repeated_spreads_is_measured_once_per_fragment(client, db
 
 def test_aliases_in_fragments_count_every_time_they_are_spread(client, db):
     aliases = " ".join(f"a{n}: site {{ name }}" for n in range(8))
-    twice = f"query {{ ...A ...B }} fragment A on Query {{ ...C }} fragment B on Query {{ ...C }} fragment C on Query {{ {aliases} }}"
+    twice = (
+        f"query {{ ...A ...B }} fragment A on Query {{ ...C }} fragment B on Query {{ ...C }}"
+        f" fragment C on Query {{ {aliases} }}"
+    )
     assert graphql_errors(client, twice) == ["Query uses 16 aliases; the maximum is 15."]
     once = f"query {{ ...A }} fragment A on Query {{ ...C }} fragment C on Query {{ {aliases} }}"
     assert post_graphql(client, once).status_code == 200
@@ -246,6 +279,7 @@ def test_aliases_of_doubling_fragments_are_counted_at_once(client, db):
 
 # Execution is bounded in time (item 7)
 
+
 def test_a_query_past_the_time_limit_ends_with_a_json_error_and_a_log_line(client, alpha, settings, caplog):
     import hashlib
 
@@ -259,14 +293,21 @@ def test_a_query_past_the_time_limit_ends_with_a_json_error_and_a_log_line(clien
         response = post_graphql(client, query)
     # Then the answer is a JSON error naming the limit, with HTTP 503, and no partial data
     assert response.status_code == 503
-    assert response.json() == {"errors": [{
-        "message": "The query ran past the time limit of 1e-06 seconds and was stopped; ask for fewer items or fields.",
-        "extensions": {"code": "TIME_LIMIT"},
-    }]}
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "The query ran past the time limit of 1e-06 seconds and was stopped; ask for fewer items or fields.",
+                "extensions": {"code": "TIME_LIMIT"},
+            }
+        ]
+    }
     # And a warning names the query by its hash and size
     digest = hashlib.sha256(query.encode()).hexdigest()[:16]
-    assert any(digest in record.getMessage() and f"{len(query)} characters" in record.getMessage()
-               for record in caplog.records if record.levelname == "WARNING")
+    assert any(
+        digest in record.getMessage() and f"{len(query)} characters" in record.getMessage()
+        for record in caplog.records
+        if record.levelname == "WARNING"
+    )
 
 
 def test_a_slow_sql_statement_is_cancelled_at_the_deadline(db):

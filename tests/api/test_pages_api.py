@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 from wagtail.models import PageViewRestriction
 
+from cms.api.examples import TYPICAL_PAGE_QUERY
 from cms.pages.models import ArticlePage, SiteSettings
 from tests.api.conftest import graphql_data, graphql_errors, post_graphql
-from cms.api.examples import TYPICAL_PAGE_QUERY
 from tests.conftest import HOSTS
 from tests.factories import make_document, make_image, make_section, publish, rich_body
 
@@ -117,14 +117,22 @@ def test_streamfield_blocks_are_typed(client, news):
     assert by_field["image"]["image"]["rendition"]["width"] == 320
     assert by_field["image"]["image"]["rendition"]["url"].startswith("http://alpha.localhost/media/images/")
     assert [i["caption"] for i in by_field["gallery"]["images"]] == ["一", "二"]
-    assert by_field["quote"] == {"blockType": "QuoteBlock", "field": "quote", "text": "文艺是时代前进的号角", "attribution": "出处"}
+    assert by_field["quote"] == {
+        "blockType": "QuoteBlock",
+        "field": "quote",
+        "text": "文艺是时代前进的号角",
+        "attribution": "出处",
+    }
     assert by_field["attachment"]["document"]["url"].startswith("http://alpha.localhost/documents/")
     assert by_field["table"]["rows"] == [["名称", "数量"], ["作品", "12"]] and by_field["table"]["firstRowIsHeader"]
     assert by_field["video"]["url"] == "https://www.bilibili.com/video/BV1xx411c7mD"
 
 
 def test_images_come_as_renditions_with_srcset(client, news):
-    query = '{ contentPages(first: 1) { items { ... on ArticlePage { cover { srcSet(sizes: [320, 640, 999]) rendition(fill: "640x360") { width height url } } } } } }'
+    query = (
+        "{ contentPages(first: 1) { items { ... on ArticlePage { cover {"
+        ' srcSet(sizes: [320, 640, 999]) rendition(fill: "640x360") { width height url } } } } } }'
+    )
     cover = graphql_data(client, query)["contentPages"]["items"][0]["cover"]
     assert (cover["rendition"]["width"], cover["rendition"]["height"]) == (640, 360)
     sources = cover["srcSet"].split(", ")
@@ -137,27 +145,46 @@ def test_a_rendition_filter_off_the_allow_list_is_refused_by_name(client, news, 
     query = "{ contentPages(first: 1) { items { ... on ArticlePage { cover { rendition(width: 5000) { url } } } } } }"
     with caplog.at_level(logging.ERROR):
         messages = graphql_errors(client, query)
-    assert messages == [messages[0]] and messages[0].startswith("Rendition filter 'width-5000' is not allowed. Allowed filters: width-320,")
+    assert messages == [messages[0]] and messages[0].startswith(
+        "Rendition filter 'width-5000' is not allowed. Allowed filters: width-320,"
+    )
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 def test_site_identity_names_the_parent(client, alpha, beta):
-    beta_site = graphql_data(client, "{ site { name shortName kind kindName region domain parent { name kind domain } } }", host=HOSTS["beta"])["site"]
+    beta_site = graphql_data(
+        client,
+        "{ site { name shortName kind kindName region domain parent { name kind domain } } }",
+        host=HOSTS["beta"],
+    )["site"]
     assert beta_site == {
-        "name": "测试作家协会", "shortName": "测试作协", "kind": "national_association", "kindName": "全国文艺家协会",
-        "region": "", "domain": "beta.localhost",
+        "name": "测试作家协会",
+        "shortName": "测试作协",
+        "kind": "national_association",
+        "kindName": "全国文艺家协会",
+        "region": "",
+        "domain": "beta.localhost",
         "parent": {"name": "测试全国文联", "kind": "national_federation", "domain": "alpha.localhost"},
     }
     assert graphql_data(client, "{ site { name parent { name } } }")["site"] == {"name": "测试全国文联", "parent": None}
 
 
 def test_site_settings_and_navigation(client, news):
-    data = graphql_data(client, "{ siteSettings { icpNumber policeNumber } navigation { label url pageId children { label url } } }")
+    data = graphql_data(
+        client, "{ siteSettings { icpNumber policeNumber } navigation { label url pageId children { label url } } }"
+    )
     assert data["siteSettings"] == {"icpNumber": "京ICP备00000001号", "policeNumber": ""}
-    assert data["navigation"] == [{
-        "label": "新闻动态", "url": "/news/", "pageId": str(news["section"].pk),
-        "children": [{"label": "专题", "url": "/special/"}, {"label": "外部链接", "url": "https://www.cflac.org.cn/"}],
-    }]
+    assert data["navigation"] == [
+        {
+            "label": "新闻动态",
+            "url": "/news/",
+            "pageId": str(news["section"].pk),
+            "children": [
+                {"label": "专题", "url": "/special/"},
+                {"label": "外部链接", "url": "https://www.cflac.org.cn/"},
+            ],
+        }
+    ]
 
 
 def test_navigation_leaves_out_unpublished_pages(client, alpha, news):
@@ -240,7 +267,10 @@ def test_typical_front_page_query_runs_a_constant_number_of_queries(client, beta
     assert all(item["cover"]["rendition"]["url"] for item in large_data["contentPages"]["items"])
     # (every body links to a page and a document from its rich text; the links are expanded)
     first_paragraph = large_data["contentPages"]["items"][0]["body"][0]["value"]
-    assert '<a href="/more/">相关页面</a>' in first_paragraph and '<a href="http://beta.localhost/documents/' in first_paragraph
+    assert (
+        '<a href="/more/">相关页面</a>' in first_paragraph
+        and '<a href="http://beta.localhost/documents/' in first_paragraph
+    )
     assert small == large
     assert large <= 10, f"{large} queries"
     print(f"typical front page: {large} SQL queries for the whole request")
@@ -261,13 +291,21 @@ def test_a_repeated_query_is_answered_from_the_cache_until_content_changes(clien
 def test_cached_answers_are_per_site(client, alpha, beta, news):
     query = "{ site { name } contentPages(first: 1) { items { title } } }"
     assert graphql_data(client, query)["site"]["name"] == "测试全国文联"
-    assert graphql_data(client, query, host=HOSTS["beta"]) == {"site": {"name": "测试作家协会"}, "contentPages": {"items": []}}
+    assert graphql_data(client, query, host=HOSTS["beta"]) == {
+        "site": {"name": "测试作家协会"},
+        "contentPages": {"items": []},
+    }
 
 
 def test_site_settings_are_edited_in_the_sites_admin(client, alpha):
     from tests.conftest import ADMIN_PASSWORD
 
-    assert client.post("/admin/login/", {"username": "admin", "password": ADMIN_PASSWORD}, HTTP_HOST=HOSTS["alpha"]).status_code == 302
+    assert (
+        client.post(
+            "/admin/login/", {"username": "admin", "password": ADMIN_PASSWORD}, HTTP_HOST=HOSTS["alpha"]
+        ).status_code
+        == 302
+    )
     with schema_context(alpha.schema_name):
         from wagtail.models import Site
 
@@ -280,7 +318,10 @@ def test_site_settings_are_edited_in_the_sites_admin(client, alpha):
 
 
 def test_theme_tokens_and_logo_reach_the_front_end(client, alpha):
-    data = graphql_data(client, "{ site { theme themeVersion } siteSettings { designTokens logo { title rendition(fill: \"160x160\") { url } } } }")
+    data = graphql_data(
+        client,
+        '{ site { theme themeVersion } siteSettings { designTokens logo { title rendition(fill: "160x160") { url } } } }',
+    )
     assert data["site"] == {"theme": "blank", "themeVersion": 1}
     assert data["siteSettings"]["designTokens"]["colors"]["primary"] == "#333333"
     assert data["siteSettings"]["logo"]["title"] == "网站标志"

@@ -15,7 +15,10 @@ from tests.factories import make_section
 def preview_as_editor(client, site, section, title: str):
     """Edit a published section in the admin and press preview, as an editor would."""
     host = HOSTS[site.slug]
-    assert client.post("/admin/login/", {"username": "admin", "password": ADMIN_PASSWORD}, HTTP_HOST=host).status_code == 302
+    assert (
+        client.post("/admin/login/", {"username": "admin", "password": ADMIN_PASSWORD}, HTTP_HOST=host).status_code
+        == 302
+    )
     url = f"/admin/pages/{section.pk}/edit/preview/"
     form = {"title": title, "slug": section.slug, "intro": "草稿导语", "update_cadence_days": "7"}
     stored = client.post(url, form, HTTP_HOST=host)
@@ -45,7 +48,7 @@ def test_preview_goes_to_the_sites_front_end_with_a_token_for_the_draft(client, 
     token = params["token"][0]
     # And GraphQL answers that token with the draft, while the published page is unchanged
     client.logout()
-    query = 'query($t: String) { page(token: $t) { id title ... on SectionPage { intro } } }'
+    query = "query($t: String) { page(token: $t) { id title ... on SectionPage { intro } } }"
     draft = graphql_data(client, query, variables={"t": token})["page"]
     assert draft == {"id": str(section_with_front_end.pk), "title": "栏目的草稿标题", "intro": "草稿导语"}
     published = graphql_data(client, f"{{ page(id: {section_with_front_end.pk}) {{ title }} }}")["page"]
@@ -53,24 +56,30 @@ def test_preview_goes_to_the_sites_front_end_with_a_token_for_the_draft(client, 
 
 
 def test_a_token_is_refused_on_another_site(client, alpha, beta, section_with_front_end):
-    token = parse_qs(urlparse(preview_as_editor(client, alpha, section_with_front_end, "草稿")["Location"]).query)["token"][0]
+    token = parse_qs(urlparse(preview_as_editor(client, alpha, section_with_front_end, "草稿")["Location"]).query)[
+        "token"
+    ][0]
     client.logout()
-    messages = graphql_errors(client, 'query($t: String) { page(token: $t) { title } }', host=HOSTS["beta"], variables={"t": token})
+    messages = graphql_errors(
+        client, "query($t: String) { page(token: $t) { title } }", host=HOSTS["beta"], variables={"t": token}
+    )
     assert messages == ["The preview token is not valid for this site."]
 
 
 def test_an_expired_token_is_refused(client, alpha, section_with_front_end, monkeypatch):
-    token = parse_qs(urlparse(preview_as_editor(client, alpha, section_with_front_end, "草稿")["Location"]).query)["token"][0]
+    token = parse_qs(urlparse(preview_as_editor(client, alpha, section_with_front_end, "草稿")["Location"]).query)[
+        "token"
+    ][0]
     # Thirty-one minutes later
     later = time.time() + 31 * 60
     monkeypatch.setattr("django.core.signing.time.time", lambda: later)
-    messages = graphql_errors(client, 'query($t: String) { page(token: $t) { title } }', variables={"t": token})
+    messages = graphql_errors(client, "query($t: String) { page(token: $t) { title } }", variables={"t": token})
     assert messages == ["The preview token has expired (tokens last 30 minutes); preview again from the admin."]
 
 
 @pytest.mark.parametrize("token", ["garbage", "id=1:abc:def", "id=1"])
 def test_a_forged_token_is_refused(client, db, token):
-    messages = graphql_errors(client, 'query($t: String) { page(token: $t) { title } }', variables={"t": token})
+    messages = graphql_errors(client, "query($t: String) { page(token: $t) { title } }", variables={"t": token})
     assert messages == ["The preview token is not valid for this site."]
 
 

@@ -17,8 +17,18 @@ def test_the_committed_schema_matches_the_code():
 def test_the_schema_has_the_front_end_contract():
     sdl = SDL.read_text(encoding="utf-8")
     for expected in (
-        "contentPages(", "site: SiteIdentity!", "siteSettings: SiteSettingsType!", "navigation: [NavigationItem!]!",
-        "type ArticlePage", "type NoticePage", "type EventPage", "type ProfilePage", "type WorkPage", "type StandardPage",
-        "type TableBlock", "type GalleryBlock", "srcSet(",
+        "contentPages(",
+        "site: SiteIdentity!",
+        "siteSettings: SiteSettingsType!",
+        "navigation: [NavigationItem!]!",
+        "type ArticlePage",
+        "type NoticePage",
+        "type EventPage",
+        "type ProfilePage",
+        "type WorkPage",
+        "type StandardPage",
+        "type TableBlock",
+        "type GalleryBlock",
+        "srcSet(",
     ):
         assert expected in sdl, expected

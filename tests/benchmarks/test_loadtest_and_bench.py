@@ -21,8 +21,14 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def smoke_run() -> str:
-    finished = subprocess.run([sys.executable, "-m", "cms.cli", "bench", "--size", "smoke"], cwd=CHECKOUT,
-                              env=cms_env(), capture_output=True, text=True, timeout=900)
+    finished = subprocess.run(
+        [sys.executable, "-m", "cms.cli", "bench", "--size", "smoke"],
+        cwd=CHECKOUT,
+        env=cms_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     output = finished.stdout + finished.stderr
     assert finished.returncode == 0, output[-5000:]
     return output
@@ -31,7 +37,7 @@ def smoke_run() -> str:
 @pytest.mark.slow
 def test_the_load_test_prints_every_endpoint_with_no_errors_and_no_lost_publish(smoke_run):
     # Given the load test's part of the smoke run
-    report = smoke_run[smoke_run.index("=== loadtest: cms loadtest"):smoke_run.index("Benchmark summary")]
+    report = smoke_run[smoke_run.index("=== loadtest: cms loadtest") : smoke_run.index("Benchmark summary")]
     assert "--sites 2" in report and "--connections 2" in report and "--seconds 3" in report
     # Then every endpoint has its row with requests and no errors
     for endpoint in loadtest.ENDPOINTS:
@@ -51,12 +57,14 @@ def test_the_load_test_prints_every_endpoint_with_no_errors_and_no_lost_publish(
 
 @pytest.mark.slow
 def test_the_bench_summary_has_a_row_for_every_benchmark_beside_its_peer(smoke_run):
-    summary = smoke_run[smoke_run.index("Benchmark summary (smoke size"):]
+    summary = smoke_run[smoke_run.index("Benchmark summary (smoke size") :]
     for target in suite.TARGETS:
         assert re.search(rf"^{target} \(\d+ s\) ", summary, re.MULTILINE), f"no row for {target}:\n{summary}"
     assert "failed" not in summary and "every benchmark ran." in summary
-    assert "graphql: stock wagtail-grapple; provisioning: stock django-tenants; network: —; search: plain PostgreSQL;" \
-           " loadtest: —." in summary
+    assert (
+        "graphql: stock wagtail-grapple; provisioning: stock django-tenants; network: —; search: plain PostgreSQL;"
+        " loadtest: —." in summary
+    )
     assert re.search(r"throughput, answer cache +[\d.]+ req/s \([\d.]+x\) +[\d.]+ req/s", summary)
     assert re.search(r"nDCG@10 \(600 documents\) +0\.\d{3} +0\.\d{3}", summary)
     assert re.search(r"errors / lost publishes \(target 0 / 0\) +0 / 0 ", summary)
@@ -64,8 +72,19 @@ def test_the_bench_summary_has_a_row_for_every_benchmark_beside_its_peer(smoke_r
 
 def test_the_mix_is_parsed_and_bad_weights_are_refused_in_one_sentence(capsys):
     assert loadtest.parse_mix("cached=6,executed=1,feed=2,search=1,publish=0.1") == {
-        "cached": 6.0, "executed": 1.0, "feed": 2.0, "search": 1.0, "publish": 0.1}
-    assert loadtest.parse_mix("cached=1") == {"cached": 1.0, "executed": 0.0, "feed": 0.0, "search": 0.0, "publish": 0.0}
+        "cached": 6.0,
+        "executed": 1.0,
+        "feed": 2.0,
+        "search": 1.0,
+        "publish": 0.1,
+    }
+    assert loadtest.parse_mix("cached=1") == {
+        "cached": 1.0,
+        "executed": 0.0,
+        "feed": 0.0,
+        "search": 0.0,
+        "publish": 0.0,
+    }
     for bad in ("cached=x", "videos=1", "cached", "cached=-1", "cached=0", "cached=nan"):
         with pytest.raises(ValueError):
             loadtest.parse_mix(bad)
@@ -87,10 +106,17 @@ def test_without_the_benchmarks_folder_the_commands_say_so_in_one_sentence(monke
 
 def test_a_failed_benchmark_is_named_in_the_summary_and_the_others_are_kept():
     figures = {"target": "network", "sites": 10, "items_per_site": 3, "executed_p95_ms": 12.5, "cached_p95_ms": 3.25}
-    text = suite.summary({"network": figures, "provisioning": None}, seconds={"network": 30, "provisioning": 80},
-                         failures={"provisioning": "failed (exit 1)"}, size="smoke")
-    assert re.search(r"^network \(30 s\) +feeds p95, slowest query executed / cached \(10 sites x 3\) +12\.5 / 3\.2 ms +—$",
-                     text, re.MULTILINE), text
+    text = suite.summary(
+        {"network": figures, "provisioning": None},
+        seconds={"network": 30, "provisioning": 80},
+        failures={"provisioning": "failed (exit 1)"},
+        size="smoke",
+    )
+    assert re.search(
+        r"^network \(30 s\) +feeds p95, slowest query executed / cached \(10 sites x 3\) +12\.5 / 3\.2 ms +—$",
+        text,
+        re.MULTILINE,
+    ), text
     assert re.search(r"^provisioning \(80 s\) +failed \(exit 1\)$", text, re.MULTILINE), text
     assert text.endswith("failed: provisioning.")
     assert suite.targets("loadtest,graphql") == ["graphql", "loadtest"]
@@ -101,5 +127,8 @@ def test_a_failed_benchmark_is_named_in_the_summary_and_the_others_are_kept():
 def test_percentiles_are_nearest_rank():
     values = [float(v) for v in range(1, 101)]
     assert (loadtest.percentile(values, 50), loadtest.percentile(values, 95), loadtest.percentile(values, 99)) == (
-        50.0, 95.0, 99.0)
+        50.0,
+        95.0,
+        99.0,
+    )
     assert loadtest.percentile([7.0], 99) == 7.0

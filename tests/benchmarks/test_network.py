@@ -1,7 +1,7 @@
 """The benchmark network (`cms benchmark network`) has the registry's shape, and the feeds read it newest first."""
 
-from cms.network import selectors
 from benchmarks.network import build_network, registry_shape
+from cms.network import selectors
 from cms.network.models import IndexEntry
 from sites.models import Association, Domain
 
@@ -12,12 +12,19 @@ def test_a_small_benchmark_network_has_every_level_and_consistent_ancestors(db):
     bench = {site.pk: site for site in Association.objects.filter(slug__startswith="bench-")}
     # Then the registry has one national federation on top and every level below it
     assert len(bench) == 20
-    assert network.sites_by_kind == registry_shape(20) == {
-        "national_federation": 1, "national_association": 2, "provincial": 4, "municipal": 4, "county": 9}
+    assert (
+        network.sites_by_kind
+        == registry_shape(20)
+        == {"national_federation": 1, "national_association": 2, "provincial": 4, "municipal": 4, "county": 9}
+    )
     national = bench[network.national_id]
     assert national.kind == "national_federation" and national.parent_id is None
-    expected_parent_kind = {"national_association": "national_federation", "provincial": "national_federation",
-                            "municipal": "provincial", "county": "municipal"}
+    expected_parent_kind = {
+        "national_association": "national_federation",
+        "provincial": "national_federation",
+        "municipal": "provincial",
+        "county": "municipal",
+    }
     for site in bench.values():
         if site.parent_id is not None:
             assert bench[site.parent_id].kind == expected_parent_kind[site.kind]
@@ -35,8 +42,9 @@ def test_a_small_benchmark_network_has_every_level_and_consistent_ancestors(db):
             chain.append(parent)
             parent = bench[parent].parent_id
         assert (entry.site_kind, entry.region, entry.ancestor_ids) == (site.kind, site.region, chain)
-    assert network.province_descendants == sum(1 for e in entries.filter(page_id=100)
-                                               if network.province_id in e.ancestor_ids)
+    assert network.province_descendants == sum(
+        1 for e in entries.filter(page_id=100) if network.province_id in e.ancestor_ids
+    )
 
 
 def test_the_feed_over_the_benchmark_network_is_newest_first(db):
@@ -61,5 +69,10 @@ def test_the_full_size_registry_has_distinct_place_names_and_the_design_shape():
     from benchmarks.network import place_name
 
     assert len({place_name(n) for n in range(3000)}) == 3000
-    assert registry_shape(1000) == {"national_federation": 1, "national_association": 12, "provincial": 31,
-                                    "municipal": 239, "county": 717}
+    assert registry_shape(1000) == {
+        "national_federation": 1,
+        "national_association": 12,
+        "provincial": 31,
+        "municipal": 239,
+        "county": 717,
+    }

@@ -2,8 +2,8 @@
 
 import pytest
 
-from cms.network.models import IndexEntry
 from benchmarks import search as relevance
+from cms.network.models import IndexEntry
 from cms.text.segmentation import index_text
 
 DOCUMENTS, SITES = 600, 8
@@ -45,9 +45,22 @@ def test_the_same_seed_builds_the_same_documents():
 
     def titles():
         rng = random.Random(relevance.SEED)
-        return [doc.title for doc in relevance.entity_documents(rng, lambda r: {
-            "place": "东阳", "region": "浙江", "org": "浙江文联", "n": r.randint(2, 30), "year": 2026, "month": "5月",
-            "person": "王建国", **{k: r.choice(v) for k, v in relevance.SLOTS.items()}})]
+        return [
+            doc.title
+            for doc in relevance.entity_documents(
+                rng,
+                lambda r: {
+                    "place": "东阳",
+                    "region": "浙江",
+                    "org": "浙江文联",
+                    "n": r.randint(2, 30),
+                    "year": 2026,
+                    "month": "5月",
+                    "person": "王建国",
+                    **{k: r.choice(v) for k, v in relevance.SLOTS.items()},
+                },
+            )
+        ]
 
     assert titles() == titles()
 
@@ -57,8 +70,15 @@ def test_fillers_never_name_an_entity():
 
     rng = random.Random(1)
     for _ in range(300):
-        words = {"place": "金山", "region": "北京", "org": "北京文联", "n": 3, "year": 2026, "month": "5月",
-                 "person": rng.choice(relevance.FILLER_SURNAMES) + rng.choice(relevance.FILLER_GIVEN)}
+        words = {
+            "place": "金山",
+            "region": "北京",
+            "org": "北京文联",
+            "n": 3,
+            "year": 2026,
+            "month": "5月",
+            "person": rng.choice(relevance.FILLER_SURNAMES) + rng.choice(relevance.FILLER_GIVEN),
+        }
         doc = relevance.filler_document(rng, words)
         assert not relevance.ANCHOR_PATTERN.search(relevance._text(doc))
 
@@ -70,8 +90,11 @@ def test_ours_beats_plain_postgresql_and_finds_short_words(corpus):
     assert ours.mean().recall > plain.mean().recall + 0.4
     assert 0 < plain.mean().ndcg  # plain finds whole names standing alone (profile titles, 《墨梅图》)
     for kind in ("one character", "two characters"):
-        found = [q.text for q in corpus.queries
-                 if q.kind == kind and ours.per_query[q.text].recall > 0 and plain.per_query[q.text].recall == 0]
+        found = [
+            q.text
+            for q in corpus.queries
+            if q.kind == kind and ours.per_query[q.text].recall > 0 and plain.per_query[q.text].recall == 0
+        ]
         assert found, kind
     assert ours.per_query["梅"].recall > 0 and plain.per_query["梅"].recall == 0
     assert ours.per_query["京剧"].recall > 0 and plain.per_query["京剧"].recall == 0

@@ -29,7 +29,11 @@ def free_port() -> int:
 
 def cms_env(**extra) -> dict:
     """The environment of a user's shell: none of the test run's database or settings."""
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "CMS_MEDIA_ROOT", "CMS_DATA_DIR"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "CMS_MEDIA_ROOT", "CMS_DATA_DIR"}
+    }
     env.update(CMS_ADMIN_PASSWORD=ADMIN_PASSWORD, PYTHONUNBUFFERED="1", **extra)
     return env
 
@@ -48,9 +52,23 @@ class RunningCms:
         self.data_dir = data_dir
         self.lines: list[str] = []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cms.cli", "up", "--data-dir", str(data_dir), "--port", str(port),
-             "--workers", str(workers), *args],
-            env=cms_env(**env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [
+                sys.executable,
+                "-m",
+                "cms.cli",
+                "up",
+                "--data-dir",
+                str(data_dir),
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                *args,
+            ],
+            env=cms_env(**env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         threading.Thread(target=self._collect, daemon=True).start()
 
@@ -93,7 +111,9 @@ class RunningCms:
         return (session or requests).get(self.url(path), headers={"Host": self.host(site)}, timeout=30, **kwargs)
 
     def graphql(self, site: str, query: str) -> dict:
-        response = requests.post(self.url("/graphql/"), json={"query": query}, headers={"Host": self.host(site)}, timeout=30)
+        response = requests.post(
+            self.url("/graphql/"), json={"query": query}, headers={"Host": self.host(site)}, timeout=30
+        )
         assert response.status_code == 200, response.text
         payload = response.json()
         assert "errors" not in payload, payload
@@ -115,27 +135,34 @@ def set_up_two_factor_login(cms: RunningCms, site: str, session: requests.Sessio
     secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', setup.text).group(1)
     code = f"{TOTP(b32decode(secret + '=' * (-len(secret) % 8))).token():06d}"
     done = session.post(
-        cms.url("/admin/2fa/setup/"), data={"code": code, "csrfmiddlewaretoken": csrf_token(setup.text)},
-        headers={"Host": cms.host(site)}, allow_redirects=False, timeout=30,
+        cms.url("/admin/2fa/setup/"),
+        data={"code": code, "csrfmiddlewaretoken": csrf_token(setup.text)},
+        headers={"Host": cms.host(site)},
+        allow_redirects=False,
+        timeout=30,
     )
     assert done.status_code == 200 and "恢复码" in done.text, done.text[:2000]
 
 
-def add_section_as_editor(cms: RunningCms, site: str, title: str, *, slug: str = "editor-section",
-                          two_factor: bool = True) -> None:
+def add_section_as_editor(
+    cms: RunningCms, site: str, title: str, *, slug: str = "editor-section", two_factor: bool = True
+) -> None:
     """Log in to a site's Wagtail admin and publish a new section under the home page, over HTTP."""
     session = requests.Session()
     login_page = cms.get(site, "/admin/login/", session)
     response = session.post(
         cms.url("/admin/login/"),
         data={"username": "admin", "password": ADMIN_PASSWORD, "csrfmiddlewaretoken": csrf_token(login_page.text)},
-        headers={"Host": cms.host(site)}, allow_redirects=False, timeout=30,
+        headers={"Host": cms.host(site)},
+        allow_redirects=False,
+        timeout=30,
     )
     assert response.status_code == 302, response.text[:500]
     if two_factor:
         set_up_two_factor_login(cms, site, session)
     home_id = next(
-        p["id"] for p in cms.graphql(site, "{ pages(limit: 100) { id contentType } }")["pages"]
+        p["id"]
+        for p in cms.graphql(site, "{ pages(limit: 100) { id contentType } }")["pages"]
         if p["contentType"] == "pages.HomePage"
     )
     add_path = f"/admin/pages/add/pages/sectionpage/{home_id}/"
@@ -144,9 +171,15 @@ def add_section_as_editor(cms: RunningCms, site: str, title: str, *, slug: str =
     response = session.post(
         cms.url(add_path),
         data={
-            "csrfmiddlewaretoken": csrf_token(form.text), "title": title, "slug": slug,
-            "intro": "编辑在后台新建的栏目", "update_cadence_days": "7", "action-publish": "action-publish",
+            "csrfmiddlewaretoken": csrf_token(form.text),
+            "title": title,
+            "slug": slug,
+            "intro": "编辑在后台新建的栏目",
+            "update_cadence_days": "7",
+            "action-publish": "action-publish",
         },
-        headers={"Host": cms.host(site)}, allow_redirects=False, timeout=30,
+        headers={"Host": cms.host(site)},
+        allow_redirects=False,
+        timeout=30,
     )
     assert response.status_code == 302, response.text[:2000]

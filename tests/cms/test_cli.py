@@ -42,15 +42,23 @@ def test_cms_up_serves_the_demo_network_and_keeps_data_across_restarts(tmp_path)
 
     # And the network joins them: the national feed on the central host lists every site's items,
     # and cflac has adopted zuoxie's submitted article as a copy that names its source
-    feed = requests.post(cms.url("/graphql/"), json={"query": "{ networkFeed(first: 100) { items { site { slug } sourceSite } } }"},
-                         headers={"Host": f"localhost:{port}"}, timeout=30).json()["data"]["networkFeed"]["items"]
+    feed = requests.post(
+        cms.url("/graphql/"),
+        json={"query": "{ networkFeed(first: 100) { items { site { slug } sourceSite } } }"},
+        headers={"Host": f"localhost:{port}"},
+        timeout=30,
+    ).json()["data"]["networkFeed"]["items"]
     assert {item["site"]["slug"] for item in feed} == {"cflac", "zuoxie", "meixie", "beijing"}
     assert [item["sourceSite"] for item in feed if item["sourceSite"]] == ["中国作家协会"]
     assert cms.get("nosuchsite", "/").status_code == 404
-    assert requests.get(cms.url("/healthz"), headers={"Host": f"localhost:{port}"}, timeout=30).json()["site"] == "public"
+    assert (
+        requests.get(cms.url("/healthz"), headers={"Host": f"localhost:{port}"}, timeout=30).json()["site"] == "public"
+    )
 
     # And a cover image is served from its own site only
-    cover = cms.graphql("cflac", '{ pages(limit: 100, contentType: "pages.ArticlePage") { ... on ArticlePage { cover { url } } } }')
+    cover = cms.graphql(
+        "cflac", '{ pages(limit: 100, contentType: "pages.ArticlePage") { ... on ArticlePage { cover { url } } } }'
+    )
     cover_url = next(p["cover"]["url"] for p in cover["pages"] if p["cover"])
     cover_path = re.sub(r"^https?://[^/]+", "", cover_url)
     assert cms.get("cflac", cover_path).content[:4] == b"\x89PNG"
@@ -102,7 +110,10 @@ def test_cms_up_refuses_a_data_folder_held_by_another_instance(tmp_path):
     finally:
         lock.release()
     assert result.returncode == 1
-    assert result.stderr.strip() == f"cms: The data folder {data_dir.root} is in use by another running cms (pid {os.getpid()})."
+    assert (
+        result.stderr.strip()
+        == f"cms: The data folder {data_dir.root} is in use by another running cms (pid {os.getpid()})."
+    )
 
 
 def test_cms_up_reports_an_unreachable_database_in_one_sentence(tmp_path):

@@ -24,8 +24,12 @@ PROBE = "{ site { name } }"
 def probe(cms: RunningCms) -> tuple[int | None, str]:
     """One fresh (uncached) API request: its status and content type, or None if the connection failed."""
     try:
-        response = requests.post(cms.url("/graphql/"), json={"query": PROBE}, timeout=10,
-                                 headers={"Host": cms.host("central"), "Cache-Control": "no-cache"})
+        response = requests.post(
+            cms.url("/graphql/"),
+            json={"query": PROBE},
+            timeout=10,
+            headers={"Host": cms.host("central"), "Cache-Control": "no-cache"},
+        )
     except requests.RequestException:
         return None, ""
     return response.status_code, response.headers.get("Content-Type", "")

@@ -23,8 +23,11 @@ KNOWN_CALLS_HOME = ("w-upgrade", "releases.wagtail.org", "gravatar.com", "unpkg.
 
 def external_fetches(html: str, own_host: str) -> list[str]:
     found = [next(filter(None, match.groups())) for match in FETCHED.finditer(html)]
-    return [url for url in found
-            if re.match(r"^(https?:)?//", url) and not re.match(rf"^(https?:)?//{re.escape(own_host)}(:\d+)?/", url)]
+    return [
+        url
+        for url in found
+        if re.match(r"^(https?:)?//", url) and not re.match(rf"^(https?:)?//{re.escape(own_host)}(:\d+)?/", url)
+    ]
 
 
 def admin_pages(site):
@@ -34,9 +37,20 @@ def admin_pages(site):
         from wagtail.models import Site
 
         site_id = Site.objects.get(is_default_site=True).pk
-    return ["/admin/", "/admin/pages/", f"/admin/pages/{home.pk}/", f"/admin/pages/{home.pk}/edit/",
-            "/admin/images/", "/admin/documents/", "/admin/users/", "/admin/groups/", "/admin/account/",
-            f"/admin/settings/pages/sitesettings/{site_id}/", "/admin/workflows/list/", "/admin/reports/site-history/"]
+    return [
+        "/admin/",
+        "/admin/pages/",
+        f"/admin/pages/{home.pk}/",
+        f"/admin/pages/{home.pk}/edit/",
+        "/admin/images/",
+        "/admin/documents/",
+        "/admin/users/",
+        "/admin/groups/",
+        "/admin/account/",
+        f"/admin/settings/pages/sitesettings/{site_id}/",
+        "/admin/workflows/list/",
+        "/admin/reports/site-history/",
+    ]
 
 
 def test_no_admin_page_fetches_anything_from_another_host(client, alpha):
@@ -68,7 +82,9 @@ def test_graphiql_is_served_with_local_assets_only():
     assert "GraphiQL.createFetcher({ url: '/graphql/' })" in html
 
 
-@pytest.mark.parametrize("setting, value", [("WAGTAIL_ENABLE_UPDATE_CHECK", False), ("WAGTAIL_GRAVATAR_PROVIDER_URL", None)])
+@pytest.mark.parametrize(
+    "setting, value", [("WAGTAIL_ENABLE_UPDATE_CHECK", False), ("WAGTAIL_GRAVATAR_PROVIDER_URL", None)]
+)
 def test_calls_home_are_off_by_default(setting, value):
     from django.conf import settings
 

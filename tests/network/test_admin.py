@@ -35,7 +35,9 @@ class SiteAdmin:
 
 def submitted(source, target, title, note=""):
     article = add_article(source, title)
-    record = syndication.submit(source_site=source, page_id=article.pk, target_site=target, user_name="admin", note=note)
+    record = syndication.submit(
+        source_site=source, page_id=article.pk, target_site=target, user_name="admin", note=note
+    )
     return article, record
 
 
@@ -73,8 +75,9 @@ def test_accepting_in_the_admin_makes_a_copy_whose_edit_page_shows_its_provenanc
     section = a_section(gamma)
     gamma_admin = SiteAdmin(gamma)
     # When gamma's editor accepts it into the section and publishes
-    response = gamma_admin.post(f"{BASE}/inbox/{record.pk}/accept/", {"section": section.pk, "action": "publish"},
-                                follow=True)
+    response = gamma_admin.post(
+        f"{BASE}/inbox/{record.pk}/accept/", {"section": section.pk, "action": "publish"}, follow=True
+    )
     # Then the item is accepted, the message says where it went, and a live copy with provenance is in gamma's tree
     assert "已采用“采用后有副本的稿件”：采用到栏目“新闻动态”，已发布" in response.content.decode()
     record.refresh_from_db()
@@ -131,8 +134,9 @@ def test_a_site_cannot_act_on_another_sites_inbox_item(alpha, gamma, delta):
     section = a_section(alpha)
     alpha_admin = SiteAdmin(alpha)
     # When alpha's admin posts an accept and a decline with gamma's item id
-    accepted = alpha_admin.post(f"{BASE}/inbox/{record.pk}/accept/", {"section": section.pk, "action": "publish"},
-                                follow=True)
+    accepted = alpha_admin.post(
+        f"{BASE}/inbox/{record.pk}/accept/", {"section": section.pk, "action": "publish"}, follow=True
+    )
     declined = alpha_admin.post(f"{BASE}/inbox/{record.pk}/decline/", {"reason": "越权退回"}, follow=True)
     # Then both are refused with a message, not an error page, and nothing changes
     for response in (accepted, declined):
@@ -200,12 +204,17 @@ def test_only_editors_who_can_publish_see_and_use_syndication(gamma, delta):
         from cms.accounts.models import User
 
         for username, group in (("publisher", "编辑"), ("writer", "Editors")):
-            User.objects.create_user(username=username, password="pw-" + username).groups.add(Group.objects.get(name=group))
+            User.objects.create_user(username=username, password="pw-" + username).groups.add(
+                Group.objects.get(name=group)
+            )
     publisher, writer = SiteAdmin(gamma, "publisher", "pw-publisher"), SiteAdmin(gamma, "writer", "pw-writer")
     # Then the publisher has the menu and the inbox; the writer has neither and cannot decline
     assert f"{BASE}/inbox/" in publisher.html("/admin/") and "权限测试稿件" in publisher.html(f"{BASE}/inbox/")
     assert f"{BASE}/inbox/" not in writer.html("/admin/")
-    for refused in (writer.get(f"{BASE}/inbox/"), writer.post(f"{BASE}/inbox/{record.pk}/decline/", {"reason": "无权退回"})):
+    for refused in (
+        writer.get(f"{BASE}/inbox/"),
+        writer.post(f"{BASE}/inbox/{record.pk}/decline/", {"reason": "无权退回"}),
+    ):
         assert (refused.status_code, refused["Location"]) == (302, "/admin/")  # Wagtail's "no permission" redirect
     record.refresh_from_db()
     assert record.status == "pending"

@@ -25,8 +25,15 @@ KILLS = [
 
 
 def make_site(slug, kind, parent):
-    return services.create_site(name=f"临时{slug}", short_name=slug, slug=slug, kind=kind, domain=f"{slug}.localhost",
-                                parent=parent, theme="blank")
+    return services.create_site(
+        name=f"临时{slug}",
+        short_name=slug,
+        slug=slug,
+        kind=kind,
+        domain=f"{slug}.localhost",
+        parent=parent,
+        theme="blank",
+    )
 
 
 @pytest.mark.faults

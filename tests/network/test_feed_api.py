@@ -29,8 +29,12 @@ def titles(client, host=HOSTS["central"], **variables):
 def network_items(alpha, beta, gamma, delta):
     """One article per site, oldest first: alpha, beta, gamma, delta."""
     pages = {}
-    for site, title, date, forms in [(alpha, "全国文联新闻", "2026-01-01", ["music"]), (beta, "作协新闻", "2026-02-01", ["literature"]),
-                                     (gamma, "浙江文联新闻", "2026-03-01", ["music"]), (delta, "杭州文联新闻", "2026-04-01", ["dance"])]:
+    for site, title, date, forms in [
+        (alpha, "全国文联新闻", "2026-01-01", ["music"]),
+        (beta, "作协新闻", "2026-02-01", ["literature"]),
+        (gamma, "浙江文联新闻", "2026-03-01", ["music"]),
+        (delta, "杭州文联新闻", "2026-04-01", ["dance"]),
+    ]:
         pages[site.slug] = add_article(site, title, date=date, art_forms=forms)
     return pages
 
@@ -54,7 +58,9 @@ def test_the_national_feed_filters(client, network_items, alpha, gamma, delta):
     assert titles(client, artForm="MUSIC") == ["浙江文联新闻", "全国文联新闻"]
     assert titles(client, dateFrom="2026-02-01", dateTo="2026-03-31") == ["浙江文联新闻", "作协新闻"]
     assert titles(client, type="NOTICE") == []
-    section_id = graphql_data(client, FEED, host=HOSTS["central"], variables={"site": str(delta.pk)})["networkFeed"]["items"][0]["section"]["id"]
+    section_id = graphql_data(client, FEED, host=HOSTS["central"], variables={"site": str(delta.pk)})["networkFeed"][
+        "items"
+    ][0]["section"]["id"]
     assert titles(client, site=str(delta.pk), section=section_id) == ["杭州文联新闻"]
     other_section = make_section(delta, "通知公告", "notices")
     assert titles(client, site=str(delta.pk), section=str(other_section.pk)) == []
@@ -65,7 +71,9 @@ def test_the_national_feed_pages_with_cursors(client, network_items, beta):
     assert first["pageInfo"]["hasNextPage"] is True
     # An item published between the two requests does not shift the second page
     add_article(beta, "新到的文章")
-    rest = graphql_data(client, FEED, host=HOSTS["central"], variables={"first": 3, "after": first["pageInfo"]["endCursor"]})["networkFeed"]
+    rest = graphql_data(
+        client, FEED, host=HOSTS["central"], variables={"first": 3, "after": first["pageInfo"]["endCursor"]}
+    )["networkFeed"]
     assert [item["title"] for item in rest["items"]] == ["全国文联新闻"]
     assert rest["pageInfo"] == {"hasNextPage": False, "endCursor": None}
 
@@ -77,7 +85,9 @@ def test_the_national_feed_costs_the_same_queries_for_any_page_size(client, netw
     counts = []
     for first in (2, 10):
         with CaptureQueriesContext(connection) as queries:
-            response = post_graphql(client, FEED, host=HOSTS["central"], variables={"first": first}, HTTP_CACHE_CONTROL="no-cache")
+            response = post_graphql(
+                client, FEED, host=HOSTS["central"], variables={"first": first}, HTTP_CACHE_CONTROL="no-cache"
+            )
         assert response.status_code == 200 and "errors" not in response.json()
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 6, counts
@@ -88,7 +98,12 @@ def test_bad_feed_arguments_are_refused_with_a_reason(client, network_items, del
     assert "cursor" in graphql_errors(client, FEED, host=HOSTS["central"], variables={"after": "bm90LWEtY3Vyc29y"})[0]
     assert "needs `site`" in graphql_errors(client, FEED, host=HOSTS["central"], variables={"section": "3"})[0]
     assert "numeric id" in graphql_errors(client, FEED, host=HOSTS["central"], variables={"site": "delta"})[0]
-    assert "dateTo" in graphql_errors(client, FEED, host=HOSTS["central"], variables={"dateFrom": "2026-05-01", "dateTo": "2026-01-01"})[0]
+    assert (
+        "dateTo"
+        in graphql_errors(
+            client, FEED, host=HOSTS["central"], variables={"dateFrom": "2026-05-01", "dateTo": "2026-01-01"}
+        )[0]
+    )
 
 
 def test_national_queries_are_answered_on_the_central_host_only(client, network_items):
@@ -113,10 +128,20 @@ def test_a_site_sees_its_children_s_items(client, network_items):
 def test_the_registry_is_a_tree(client, alpha):
     query = "{ networkSites { slug kindName children { slug region children { slug kind children { slug } } } } }"
     sites = graphql_data(client, query, host=HOSTS["central"])["networkSites"]
-    assert sites == [{"slug": "alpha", "kindName": "全国文联", "children": [
-        {"slug": "beta", "region": "", "children": []},
-        {"slug": "gamma", "region": "浙江", "children": [{"slug": "delta", "kind": "MUNICIPAL", "children": []}]},
-    ]}]
+    assert sites == [
+        {
+            "slug": "alpha",
+            "kindName": "全国文联",
+            "children": [
+                {"slug": "beta", "region": "", "children": []},
+                {
+                    "slug": "gamma",
+                    "region": "浙江",
+                    "children": [{"slug": "delta", "kind": "MUNICIPAL", "children": []}],
+                },
+            ],
+        }
+    ]
 
 
 def test_one_item_by_id(client, network_items, delta):
@@ -129,16 +154,23 @@ def test_one_item_by_id(client, network_items, delta):
     assert graphql_data(client, query, host=HOSTS["central"], variables={"id": "0"})["networkItem"] is None
 
 
-def test_a_cached_national_answer_follows_new_publishing_anywhere(client, network_items, beta,
-                                                                   django_capture_on_commit_callbacks):
+def test_a_cached_national_answer_follows_new_publishing_anywhere(
+    client, network_items, beta, django_capture_on_commit_callbacks
+):
     query = "{ networkFeed(first: 1) { items { title } } }"
-    assert client.get("/graphql/", {"query": query}, HTTP_HOST=HOSTS["central"]).json()["data"]["networkFeed"]["items"] == [{"title": "杭州文联新闻"}]
+    assert client.get("/graphql/", {"query": query}, HTTP_HOST=HOSTS["central"]).json()["data"]["networkFeed"][
+        "items"
+    ] == [{"title": "杭州文联新闻"}]
     with django_capture_on_commit_callbacks(execute=True):  # the network version moves when the publish commits
         add_article(beta, "刚刚发布")
-    assert client.get("/graphql/", {"query": query}, HTTP_HOST=HOSTS["central"]).json()["data"]["networkFeed"]["items"] == [{"title": "刚刚发布"}]
+    assert client.get("/graphql/", {"query": query}, HTTP_HOST=HOSTS["central"]).json()["data"]["networkFeed"][
+        "items"
+    ] == [{"title": "刚刚发布"}]
     with django_capture_on_commit_callbacks(execute=True), schema_context(beta.schema_name):
         Page.objects.get(title="刚刚发布").specific.unpublish()
-    assert client.get("/graphql/", {"query": query}, HTTP_HOST=HOSTS["central"]).json()["data"]["networkFeed"]["items"] == [{"title": "杭州文联新闻"}]
+    assert client.get("/graphql/", {"query": query}, HTTP_HOST=HOSTS["central"]).json()["data"]["networkFeed"][
+        "items"
+    ] == [{"title": "杭州文联新闻"}]
 
 
 def test_the_registry_tree_costs_the_same_queries_however_many_sites(client, network_items):
@@ -156,8 +188,14 @@ def test_the_registry_tree_costs_the_same_queries_however_many_sites(client, net
     before = count()
     gamma = Association.objects.get(slug="gamma")
     for number in range(3):  # registry rows only: the tree reads the registry, never a site's schema
-        Association.objects.create(schema_name=f"bench_tree_{number}", name=f"树测试{number}", short_name="树",
-                                   slug=f"bench-tree-{number}", kind="county", parent=gamma)
+        Association.objects.create(
+            schema_name=f"bench_tree_{number}",
+            name=f"树测试{number}",
+            short_name="树",
+            slug=f"bench-tree-{number}",
+            kind="county",
+            parent=gamma,
+        )
     assert count() == before
 
 

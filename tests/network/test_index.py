@@ -14,9 +14,26 @@ from sites.services import archive_site, unarchive_site
 from tests.conftest import add_article
 from tests.factories import make_section
 
-COMPARED = ["site_id", "page_id", "page_type", "section_id", "section_title", "title", "summary", "art_forms", "tags",
-            "site_kind", "region", "ancestor_ids", "date", "published_at", "updated_at", "url", "canonical_url",
-            "source_site_name"]
+COMPARED = [
+    "site_id",
+    "page_id",
+    "page_type",
+    "section_id",
+    "section_title",
+    "title",
+    "summary",
+    "art_forms",
+    "tags",
+    "site_kind",
+    "region",
+    "ancestor_ids",
+    "date",
+    "published_at",
+    "updated_at",
+    "url",
+    "canonical_url",
+    "source_site_name",
+]
 
 
 def entry(site, page):
@@ -32,7 +49,12 @@ def test_a_published_article_is_indexed_with_its_site_section_and_address(alpha,
     article = add_article(delta, "杭州举办诗歌节", summary="诗歌节摘要", art_forms=["literature"])
     # Then the index holds it with the site's place in the hierarchy
     row = entry(delta, article)
-    assert (row.page_type, row.title, row.summary, row.art_forms) == ("article", "杭州举办诗歌节", "诗歌节摘要", ["literature"])
+    assert (row.page_type, row.title, row.summary, row.art_forms) == (
+        "article",
+        "杭州举办诗歌节",
+        "诗歌节摘要",
+        ["literature"],
+    )
     assert (row.site_kind, row.region, row.ancestor_ids) == ("municipal", "浙江", [gamma.pk, alpha.pk])
     assert row.section_title == "新闻动态" and row.section_id is not None
     assert row.url == f"http://delta.localhost/news/{quote(article.slug)}/" == row.canonical_url
@@ -130,8 +152,15 @@ def test_incremental_and_rebuilt_indexes_are_equal(alpha, beta, gamma, delta):
 def test_reindex_repairs_a_drifted_index(alpha):
     article = add_article(alpha, "正确的标题")
     IndexEntry.objects.filter(site=alpha, page_id=article.pk).update(title="错误的标题")
-    IndexEntry.objects.create(**{**IndexEntry.objects.filter(site=alpha, page_id=article.pk).values(*[
-        f for f in COMPARED if f != "site_id"]).get(), "page_id": 999999, "site": alpha})
+    IndexEntry.objects.create(
+        **{
+            **IndexEntry.objects.filter(site=alpha, page_id=article.pk)
+            .values(*[f for f in COMPARED if f != "site_id"])
+            .get(),
+            "page_id": 999999,
+            "site": alpha,
+        }
+    )
     counts = reindex_site(alpha)
     assert (counts.updated, counts.removed) == (1, 1)
     assert entry(alpha, article).title == "正确的标题"

@@ -3,9 +3,9 @@
 import os
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.storage import default_storage
 from django_tenants.utils import schema_context
-from django.contrib.auth.models import Group
 from wagtail.models import GroupApprovalTask, Page, Workflow, WorkflowPage, WorkflowTask
 
 from cms.media.models import SiteImage
@@ -25,7 +25,9 @@ def copy_of(record: Syndication):
 
 
 def submitted(source, target, page, note="请采用"):
-    return syndication.submit(source_site=source, page_id=page.pk, target_site=target, user_name="city-editor", note=note)
+    return syndication.submit(
+        source_site=source, page_id=page.pk, target_site=target, user_name="city-editor", note=note
+    )
 
 
 def editor(site):
@@ -37,8 +39,13 @@ def editor(site):
 
 
 def accepted(record, receiver, **options):
-    return syndication.accept(syndication_id=record.pk, receiver=receiver, section_id=section_of(receiver).pk,
-                              user=editor(receiver), **options)
+    return syndication.accept(
+        syndication_id=record.pk,
+        receiver=receiver,
+        section_id=section_of(receiver).pk,
+        user=editor(receiver),
+        **options,
+    )
 
 
 def without_workflows(site):
@@ -58,8 +65,14 @@ def city_article(delta):
     """A city's article with a cover, a gallery, an attachment and a link to another of its pages."""
     image, document = make_image(delta, "封面图"), make_document(delta, "活动方案")
     linked = add_article(delta, "往期回顾")
-    return add_article(delta, "杭州诗歌节开幕", summary="诗歌节摘要", cover=image, art_forms=["literature"],
-                       body=rich_body(image, document, text="诗歌节正文", link_to=linked))
+    return add_article(
+        delta,
+        "杭州诗歌节开幕",
+        summary="诗歌节摘要",
+        cover=image,
+        art_forms=["literature"],
+        body=rich_body(image, document, text="诗歌节正文", link_to=linked),
+    )
 
 
 def test_an_item_submitted_up_is_accepted_as_a_copy_with_provenance(client, delta, gamma, city_article):
@@ -81,19 +94,28 @@ def test_an_item_submitted_up_is_accepted_as_a_copy_with_provenance(client, delt
         body = copy.body.raw_data
         kinds = {block["type"]: block["value"] for block in body}
         assert kinds["image"]["image"] == copy.cover_id
-        assert 'href="http://delta.localhost/news/' in kinds["paragraph"] and 'linktype="page"' not in kinds["paragraph"]
+        assert (
+            'href="http://delta.localhost/news/' in kinds["paragraph"] and 'linktype="page"' not in kinds["paragraph"]
+        )
         first_item = kinds["gallery"]["images"][0]
         assert SiteImage.objects.filter(pk=first_item.get("value", first_item)["image"]).exists()
     # and the national index knows the copy points at the original
     row = IndexEntry.objects.get(site=gamma, page_id=copy.pk)
     assert (row.canonical_url, row.source_site_name) == (copy.source_url, "测试杭州市文联")
     # and the API exposes the provenance
-    query = "query($id: ID) { page(id: $id) { ... on ArticlePage { provenance { sourceSite sourceUrl canonicalUrl } } } }"
+    query = (
+        "query($id: ID) { page(id: $id) { ... on ArticlePage { provenance { sourceSite sourceUrl canonicalUrl } } } }"
+    )
     provenance = graphql_data(client, query, host=HOSTS["gamma"], variables={"id": str(copy.pk)})["page"]["provenance"]
     assert provenance == {"sourceSite": "测试杭州市文联", "sourceUrl": copy.source_url, "canonicalUrl": copy.source_url}
     # and every move is on record
-    actions = list(SyndicationEvent.objects.filter(syndication=record).values_list("action", "actor", "from_site", "to_site"))
-    assert actions == [("submitted", "city-editor", "测试杭州市文联", "测试浙江省文联"), ("accepted", "admin", "测试杭州市文联", "测试浙江省文联")]
+    actions = list(
+        SyndicationEvent.objects.filter(syndication=record).values_list("action", "actor", "from_site", "to_site")
+    )
+    assert actions == [
+        ("submitted", "city-editor", "测试杭州市文联", "测试浙江省文联"),
+        ("accepted", "admin", "测试杭州市文联", "测试浙江省文联"),
+    ]
 
 
 def test_items_go_up_to_ancestors_only_and_only_once(delta, gamma, alpha, beta, city_article):
@@ -210,8 +232,10 @@ def test_an_item_pushed_down_lands_as_each_receiver_s_policy_says(alpha, beta, g
     result = syndication.push(source_site=alpha, page_id=article.pk, targets=None, user_name="central-editor")
     assert sorted(r.target_site.slug for r in result.created) == ["beta", "delta", "gamma"]
     progress = []
-    counts = syndication.deliver_all(syndication_ids=[r.pk for r in result.created],
-                                     progress=lambda n, total, r: progress.append((n, total, r.status)))
+    counts = syndication.deliver_all(
+        syndication_ids=[r.pk for r in result.created],
+        progress=lambda n, total, r: progress.append((n, total, r.status)),
+    )
     assert counts == {"delivered": 3, "failed": 0} and progress[-1] == (3, 3, "delivered")
     copies = {r.target_site.slug: copy_of(Syndication.objects.get(pk=r.pk)) for r in result.created}
     # gamma publishes into its chosen section; beta and delta (default policy) get drafts in a 转载 section
@@ -284,10 +308,14 @@ def test_unchanged_copies_follow_their_source_and_edited_ones_are_flagged(delta,
     # And when the source is unpublished, every copy is flagged
     with schema_context(delta.schema_name):
         ArticlePage.objects.get(pk=city_article.pk).unpublish()
-    assert set(Syndication.objects.filter(pk__in=[r.pk for r in records]).values_list("copy_state", flat=True)) == {"source_unpublished"}
+    assert set(Syndication.objects.filter(pk__in=[r.pk for r in records]).values_list("copy_state", flat=True)) == {
+        "source_unpublished"
+    }
 
 
-def test_republishing_a_source_queues_the_refresh_of_its_copies(delta, gamma, city_article, django_capture_on_commit_callbacks):
+def test_republishing_a_source_queues_the_refresh_of_its_copies(
+    delta, gamma, city_article, django_capture_on_commit_callbacks
+):
     from django_tasks_db.models import DBTaskResult
 
     record = submitted(delta, gamma, city_article)
@@ -376,8 +404,12 @@ def test_restricted_attachments_are_never_copied_and_the_editor_is_told(client, 
     detail = record.events.get(action="accepted").detail
     assert "文档“内部通知原件”在来源网站设有访问限制，未随稿件复制" in detail
     # and nothing of it can be fetched anonymously from the province's host
-    listing = client.post("/graphql/", {"query": "{ documents(limit: 100) { title url } }"}, content_type="application/json",
-                          HTTP_HOST=HOSTS["gamma"]).json()["data"]["documents"]
+    listing = client.post(
+        "/graphql/",
+        {"query": "{ documents(limit: 100) { title url } }"},
+        content_type="application/json",
+        HTTP_HOST=HOSTS["gamma"],
+    ).json()["data"]["documents"]
     assert "内部通知原件" not in [document["title"] for document in listing]
 
 
@@ -386,18 +418,39 @@ def test_a_site_deleted_and_restored_from_its_backup_gets_its_syndication_record
     from sites.models import Association
 
     # Given a city that submitted an item to its province, which accepted it, and received a push from it
-    province = services.create_site(name="临时恢复省", short_name="恢复省", slug="tmp-rl-prov", kind="provincial",
-                                    domain="tmp-rl-prov.localhost", parent=Association.objects.get(slug="alpha"),
-                                    theme="blank", admin=services.SiteAdmin("admin", ADMIN_PASSWORD))
-    city = services.create_site(name="临时恢复市", short_name="恢复市", slug="tmp-rl-city", kind="municipal",
-                                domain="tmp-rl-city.localhost", parent=province, theme="blank")
+    province = services.create_site(
+        name="临时恢复省",
+        short_name="恢复省",
+        slug="tmp-rl-prov",
+        kind="provincial",
+        domain="tmp-rl-prov.localhost",
+        parent=Association.objects.get(slug="alpha"),
+        theme="blank",
+        admin=services.SiteAdmin("admin", ADMIN_PASSWORD),
+    )
+    city = services.create_site(
+        name="临时恢复市",
+        short_name="恢复市",
+        slug="tmp-rl-city",
+        kind="municipal",
+        domain="tmp-rl-city.localhost",
+        parent=province,
+        theme="blank",
+    )
     up = accepted(submitted(city, province, add_article(city, "市里的稿件")), province)
-    down = syndication.push(source_site=province, page_id=add_article(province, "省里的通知").pk, targets=[city],
-                            user_name="province-editor").created[0]
+    down = syndication.push(
+        source_site=province,
+        page_id=add_article(province, "省里的通知").pk,
+        targets=[city],
+        user_name="province-editor",
+    ).created[0]
     # When the city is backed up, deleted (its records then name no site) and restored
     archive = backup.backup_site(association=city, target=tmp_path / "city.tar.gz")
     services.delete_site(association=city)
-    assert Syndication.objects.get(pk=up.pk).source_site is None and Syndication.objects.get(pk=down.pk).target_site is None
+    assert (
+        Syndication.objects.get(pk=up.pk).source_site is None
+        and Syndication.objects.get(pk=down.pk).target_site is None
+    )
     restored = backup.restore_site(source=archive)
     # Then both records point to the restored site again, and its copy of the pushed item can still land
     assert Syndication.objects.get(pk=up.pk).source_site_id == restored.pk

@@ -103,7 +103,9 @@ def test_a_review_level_hit_needs_a_named_reviewer_s_override_with_a_reason(alph
         with pytest.raises(services.OverrideError, match="请填写放行理由"):
             services.record_override(site=alpha, revision=revision, user=reviewer, reason="")
         # when a named reviewer records why
-        override = services.record_override(site=alpha, revision=revision, user=reviewer, reason="引用的是已公开的政策原文")
+        override = services.record_override(
+            site=alpha, revision=revision, user=reviewer, reason="引用的是已公开的政策原文"
+        )
         revision.publish(user=reviewer)
     # then it goes live, and the override says who, why and when, for which words
     assert live(alpha, article)
@@ -116,7 +118,9 @@ def test_an_override_covers_only_its_revision_and_never_a_block(alpha, lexicon):
     article = draft(alpha, "稿件", body="审核词乙")
     reviewer = admin_of(alpha)
     with schema_context(alpha.schema_name):
-        services.record_override(site=alpha, revision=article.get_latest_revision(), user=reviewer, reason="已核实，可以发布")
+        services.record_override(
+            site=alpha, revision=article.get_latest_revision(), user=reviewer, reason="已核实，可以发布"
+        )
         page = ArticlePage.objects.get(pk=article.pk)
         page.title = "改过的稿件"
         newer = page.save_revision()
@@ -189,8 +193,9 @@ def test_syndication_accept_is_screened_against_the_receiver_s_lexicon(delta, ga
     # then nothing was adopted; accepting as a draft still works
     with schema_context(gamma.schema_name):
         assert not ArticlePage.objects.filter(title="市里的稿件").exists()
-    syndication.accept(syndication_id=record.pk, receiver=gamma, section_id=section.pk, user=admin_of(gamma),
-                       publish=False)
+    syndication.accept(
+        syndication_id=record.pk, receiver=gamma, section_id=section.pk, user=admin_of(gamma), publish=False
+    )
 
 
 def test_syndication_delivery_lands_a_refused_item_as_a_draft_with_the_reason(alpha, gamma):

@@ -50,11 +50,13 @@ def test_hits_carry_category_level_field_exact_span_and_context(alpha):
     text = "开头的一段话，他说你真是个傻@冒啊，结尾"
     [hit] = screen(text_fields={"标题": "无事", "正文": text}, site=alpha).hits
     assert (hit.word, hit.category, hit.level, hit.field) == ("傻冒", "辱骂", "review", "正文")
-    assert text[hit.start:hit.end] == "傻@冒" == hit.matched
+    assert text[hit.start : hit.end] == "傻@冒" == hit.matched
     assert "【傻@冒】" in hit.context
 
 
-@pytest.mark.parametrize("evasion", ["敏 感 词", "敏@感#词", "敏\u200b感\u200b词", "ＡＢ敏感詞", "敏敏感感词词", "敏·感·詞"])
+@pytest.mark.parametrize(
+    "evasion", ["敏 感 词", "敏@感#词", "敏\u200b感\u200b词", "ＡＢ敏感詞", "敏敏感感词词", "敏·感·詞"]
+)
 def test_each_evasion_form_is_caught(alpha, evasion):
     services.add_entry(site=None, word="敏感词", actor="central")
     assert words_found(alpha, f"正文{evasion}正文") == ["敏感词"]
@@ -90,7 +92,9 @@ def test_history_records_who_when_what(alpha):
 
 
 def test_csv_import_and_export_round_trip(gamma):
-    content = "词语,类别,级别,类型\n违禁甲,违禁,禁止发布,敏感词\n审核乙,政治,需审核,\n提示丙,,提示,\n路口交通,,,豁免词\n"
+    content = (
+        "词语,类别,级别,类型\n违禁甲,违禁,禁止发布,敏感词\n审核乙,政治,需审核,\n提示丙,,提示,\n路口交通,,,豁免词\n"
+    )
     result = services.import_lexicon(site=gamma, content=content.encode(), fmt="csv", actor="g")
     assert (result.created, result.updated) == (4, 0)
     exported = lexicon_io.export(LexiconEntry.objects.filter(site=gamma).order_by("pk"), fmt="csv")
@@ -106,25 +110,35 @@ def test_txt_import_with_defaults_comments_and_replace(gamma):
     content = "# 注释\n新词一\n\n新词二\t政治\t需审核\n"
     result = services.import_lexicon(site=gamma, content=content, fmt="txt", actor="g", category="其他", replace=True)
     assert (result.created, result.removed) == (2, 1)
-    assert dict(LexiconEntry.objects.filter(site=gamma).values_list("word", "level")) == {"新词一": "block", "新词二": "review"}
+    assert dict(LexiconEntry.objects.filter(site=gamma).values_list("word", "level")) == {
+        "新词一": "block",
+        "新词二": "review",
+    }
 
 
-@pytest.mark.parametrize("content, message", [
-    ("", "文件为空"),
-    ("# 只有注释\n\n", "文件为空"),
-    ("词语,类别\n甲词,\n,政治\n", "第 3 行：词语为空"),
-    ("甲词\n乙词\n甲詞\n", "第 3 行：“甲詞”与第 1 行重复（归一化后均为“甲词”）"),
-    ("甲词\t政治\t很严重\n", "第 1 行：级别“很严重”无法识别"),
-    ("甲词\t政治\t禁止发布\t敏感词\t多余\n", "第 1 行：有 5 列"),
-    ("@@@\n", "第 1 行：“@@@”只含标点"),
-    ("甲" * 60 + "\n", "第 1 行：词语“甲甲甲甲甲甲甲甲甲甲…”过长"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "文件为空"),
+        ("# 只有注释\n\n", "文件为空"),
+        ("词语,类别\n甲词,\n,政治\n", "第 3 行：词语为空"),
+        ("甲词\n乙词\n甲詞\n", "第 3 行：“甲詞”与第 1 行重复（归一化后均为“甲词”）"),
+        ("甲词\t政治\t很严重\n", "第 1 行：级别“很严重”无法识别"),
+        ("甲词\t政治\t禁止发布\t敏感词\t多余\n", "第 1 行：有 5 列"),
+        ("@@@\n", "第 1 行：“@@@”只含标点"),
+        ("甲" * 60 + "\n", "第 1 行：词语“甲甲甲甲甲甲甲甲甲甲…”过长"),
+    ],
+)
 def test_bad_files_are_refused_whole_with_line_numbers(gamma, content, message):
     fmt = "csv" if content.startswith("词语") else "txt"
     services.add_entry(site=gamma, word="原有词", actor="g")
     with pytest.raises(lexicon_io.LexiconFileError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        services.import_lexicon(site=gamma, content="好词\n" + content if message.startswith("第") and fmt == "txt" and False else content,
-                                fmt=fmt, actor="g")
+        services.import_lexicon(
+            site=gamma,
+            content="好词\n" + content if message.startswith("第") and fmt == "txt" and False else content,
+            fmt=fmt,
+            actor="g",
+        )
     # nothing half-imported
     assert list(LexiconEntry.objects.filter(site=gamma).values_list("word", flat=True)) == ["原有词"]
 

@@ -12,7 +12,9 @@ from tests.conftest import add_article
 
 def test_the_screening_benchmark_runs_and_prints_its_table():
     # given tiny corpora / when measured
-    result = benchmark.measure(words=300, evasions=100, clean=100, article_chars=2000, throughput_chars=50_000, repeats=3)
+    result = benchmark.measure(
+        words=300, evasions=100, clean=100, article_chars=2000, throughput_chars=50_000, repeats=3
+    )
     table = benchmark.report(result)
     # then every figure is there, against its target
     assert result["words"] == 300 and result["evasions"] == 100

@@ -26,18 +26,33 @@ def test_the_shared_index_mapping_with_the_cjk_fallback(settings):
     body = elastic.content_index("cms-content", elastic.analyzers_for(set())).to_dict()
     assert body == {
         "settings": {"number_of_shards": 3, "number_of_replicas": 1},
-        "mappings": {"properties": {
-            "tenant": {"type": "keyword"}, "page_type": {"type": "keyword"}, "site_kind": {"type": "keyword"},
-            "region": {"type": "keyword"}, "art_forms": {"type": "keyword"}, "source_site_name": {"type": "keyword"},
-            "path": {"type": "keyword"},
-            "entry_id": {"type": "long"}, "site_id": {"type": "long"}, "page_id": {"type": "long"}, "section_id": {"type": "long"},
-            "parent_id": {"type": "long"}, "ancestor_ids": {"type": "long"},
-            "title": {"type": "text", **TEXT}, "summary": {"type": "text", **TEXT},
-            "section_title": {"type": "text", **TEXT}, "body": {"type": "text", **TEXT},
-            "tags": {"type": "text", "fields": {"raw": {"type": "keyword"}}, **TEXT},
-            "date": {"type": "date"}, "published_at": {"type": "date"}, "updated_at": {"type": "date"},
-            "url": {"type": "keyword", "index": False}, "canonical_url": {"type": "keyword", "index": False},
-        }},
+        "mappings": {
+            "properties": {
+                "tenant": {"type": "keyword"},
+                "page_type": {"type": "keyword"},
+                "site_kind": {"type": "keyword"},
+                "region": {"type": "keyword"},
+                "art_forms": {"type": "keyword"},
+                "source_site_name": {"type": "keyword"},
+                "path": {"type": "keyword"},
+                "entry_id": {"type": "long"},
+                "site_id": {"type": "long"},
+                "page_id": {"type": "long"},
+                "section_id": {"type": "long"},
+                "parent_id": {"type": "long"},
+                "ancestor_ids": {"type": "long"},
+                "title": {"type": "text", **TEXT},
+                "summary": {"type": "text", **TEXT},
+                "section_title": {"type": "text", **TEXT},
+                "body": {"type": "text", **TEXT},
+                "tags": {"type": "text", "fields": {"raw": {"type": "keyword"}}, **TEXT},
+                "date": {"type": "date"},
+                "published_at": {"type": "date"},
+                "updated_at": {"type": "date"},
+                "url": {"type": "keyword", "index": False},
+                "canonical_url": {"type": "keyword", "index": False},
+            }
+        },
     }
 
 
@@ -49,30 +64,54 @@ def test_chinese_plugins_are_preferred_when_the_cluster_has_them():
 
 
 def test_a_site_search_is_routed_to_its_tenant_and_filtered():
-    search = elastic.search_request(index="cms-content", query="诗歌 朗诵", tenant="alpha", art_form="literature",
-                                    date_from=datetime.date(2026, 1, 1), section_path="00010001", first=10, offset=20)
+    search = elastic.search_request(
+        index="cms-content",
+        query="诗歌 朗诵",
+        tenant="alpha",
+        art_form="literature",
+        date_from=datetime.date(2026, 1, 1),
+        section_path="00010001",
+        first=10,
+        offset=20,
+    )
     assert search._params == {"routing": "alpha"}
     assert search.to_dict() == {
-        "query": {"bool": {
-            "filter": [
-                {"term": {"tenant": "alpha"}},
-                {"terms": {"page_type": ["article", "notice", "event", "profile", "work", "standard"]}},
-                {"term": {"art_forms": "literature"}},
-                {"prefix": {"path": "00010001"}},
-                {"bool": {"must_not": [{"term": {"path": "00010001"}}]}},
-                {"range": {"date": {"gte": "2026-01-01"}}},
-            ],
-            "must": [{"multi_match": {"query": "诗歌 朗诵", "fields": elastic.SEARCH_FIELDS, "type": "cross_fields",
-                                      "operator": "and"}}],
-        }},
+        "query": {
+            "bool": {
+                "filter": [
+                    {"term": {"tenant": "alpha"}},
+                    {"terms": {"page_type": ["article", "notice", "event", "profile", "work", "standard"]}},
+                    {"term": {"art_forms": "literature"}},
+                    {"prefix": {"path": "00010001"}},
+                    {"bool": {"must_not": [{"term": {"path": "00010001"}}]}},
+                    {"range": {"date": {"gte": "2026-01-01"}}},
+                ],
+                "must": [
+                    {
+                        "multi_match": {
+                            "query": "诗歌 朗诵",
+                            "fields": elastic.SEARCH_FIELDS,
+                            "type": "cross_fields",
+                            "operator": "and",
+                        }
+                    }
+                ],
+            }
+        },
         "highlight": {
-            "fields": {"summary": {"fragment_size": 80, "number_of_fragments": 1},
-                       "body": {"fragment_size": 80, "number_of_fragments": 1},
-                       "title": {"fragment_size": 80, "number_of_fragments": 1}},
-            "pre_tags": ["<mark>"], "post_tags": ["</mark>"], "encoder": "html",
+            "fields": {
+                "summary": {"fragment_size": 80, "number_of_fragments": 1},
+                "body": {"fragment_size": 80, "number_of_fragments": 1},
+                "title": {"fragment_size": 80, "number_of_fragments": 1},
+            },
+            "pre_tags": ["<mark>"],
+            "post_tags": ["</mark>"],
+            "encoder": "html",
         },
         "sort": ["_score", {"published_at": {"order": "desc"}}],
-        "track_total_hits": True, "from": 20, "size": 11,
+        "track_total_hits": True,
+        "from": 20,
+        "size": 11,
     }
 
 
@@ -92,11 +131,22 @@ def test_documents_and_bulk_actions_carry_the_tenant_and_routing(alpha, gamma):
     article = add_article(gamma, "浙江诗歌节", summary="诗歌节在杭州举行。", art_forms=["literature"])
     entry = IndexEntry.objects.get(site=gamma, page_id=article.pk)
     document = elastic.document_for(entry, tenant="gamma", body="正文", path="000100020003")
-    assert document["entry_id"] == entry.pk and document["tenant"] == "gamma" and document["parent_id"] == alpha.pk and document["ancestor_ids"] == [alpha.pk]
+    assert (
+        document["entry_id"] == entry.pk
+        and document["tenant"] == "gamma"
+        and document["parent_id"] == alpha.pk
+        and document["ancestor_ids"] == [alpha.pk]
+    )
     assert (document["title"], document["body"], document["art_forms"]) == ("浙江诗歌节", "正文", ["literature"])
     actions = elastic.index_actions("cms-content", "gamma", [document], [99])
     assert actions == [
-        {"_op_type": "index", "_index": "cms-content", "_id": f"gamma:{article.pk}", "_routing": "gamma", "_source": document},
+        {
+            "_op_type": "index",
+            "_index": "cms-content",
+            "_id": f"gamma:{article.pk}",
+            "_routing": "gamma",
+            "_source": document,
+        },
         {"_op_type": "delete", "_index": "cms-content", "_id": "gamma:99", "_routing": "gamma"},
     ]
 
@@ -131,14 +181,30 @@ class _Recorder(BaseHTTPRequestHandler):
         path, raw = self._record()
         if path.endswith("/_bulk"):
             lines = [json.loads(line) for line in raw.splitlines() if line.strip()]
-            items = [{op: {"_id": meta["_id"], "status": 200}} for line in lines for op, meta in line.items()
-                     if op in ("index", "delete")]
+            items = [
+                {op: {"_id": meta["_id"], "status": 200}}
+                for line in lines
+                for op, meta in line.items()
+                if op in ("index", "delete")
+            ]
             return self._answer({"took": 1, "errors": False, "items": items})
         if path.endswith("/_search"):
-            hits = [{"_id": f"alpha:{h['page_id']}", "_score": 2.5, "_source": h,
-                     "highlight": {"summary": ["<mark>诗歌</mark>朗诵"]}} for h in self.search_hits]
-            return self._answer({"took": 1, "timed_out": False, "hits": {"total": {"value": len(hits), "relation": "eq"},
-                                                                          "max_score": 2.5, "hits": hits}})
+            hits = [
+                {
+                    "_id": f"alpha:{h['page_id']}",
+                    "_score": 2.5,
+                    "_source": h,
+                    "highlight": {"summary": ["<mark>诗歌</mark>朗诵"]},
+                }
+                for h in self.search_hits
+            ]
+            return self._answer(
+                {
+                    "took": 1,
+                    "timed_out": False,
+                    "hits": {"total": {"value": len(hits), "relation": "eq"}, "max_score": 2.5, "hits": hits},
+                }
+            )
         return self._answer({"acknowledged": True})
 
     do_PUT = do_POST
@@ -160,10 +226,16 @@ def recording_cluster(settings):
     elastic._client = None
 
 
-def test_publishing_sends_the_page_to_the_shared_index_after_commit(alpha, recording_cluster, django_capture_on_commit_callbacks):
+def test_publishing_sends_the_page_to_the_shared_index_after_commit(
+    alpha, recording_cluster, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        article = add_article(alpha, "诗歌朗诵会举行", summary="青年诗人朗诵新作。",
-                              body=[{"type": "paragraph", "value": "<p>朗诵会以新时代为主题。</p>"}])
+        article = add_article(
+            alpha,
+            "诗歌朗诵会举行",
+            summary="青年诗人朗诵新作。",
+            body=[{"type": "paragraph", "value": "<p>朗诵会以新时代为主题。</p>"}],
+        )
     bulk = [r for r in recording_cluster.requests if r["path"] == "/_bulk"]
     lines = [json.loads(line) for line in bulk[-1]["body"].splitlines()]
     assert bulk[-1]["params"]["refresh"] == ["wait_for"]
@@ -173,28 +245,43 @@ def test_publishing_sends_the_page_to_the_shared_index_after_commit(alpha, recor
     assert "朗诵会以新时代为主题" in source["body"]
 
 
-def test_graphql_search_sends_the_routed_request_and_reads_the_answer(client, alpha, recording_cluster,
-                                                                      django_capture_on_commit_callbacks):
+def test_graphql_search_sends_the_routed_request_and_reads_the_answer(
+    client, alpha, recording_cluster, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         article = add_article(alpha, "诗歌朗诵会举行", summary="青年诗人朗诵新作。")
     entry = IndexEntry.objects.get(site=alpha, page_id=article.pk)
     recording_cluster.search_hits = [elastic.document_for(entry, tenant="alpha", body="", path="")]
-    query = ('{ search(query: "诗歌", first: 5) { items { id title snippet score date publishedAt site { slug } '
-             'page { id } } totalCount } }')
+    query = (
+        '{ search(query: "诗歌", first: 5) { items { id title snippet score date publishedAt site { slug } '
+        "page { id } } totalCount } }"
+    )
     result = graphql_data(client, query, host=HOSTS["alpha"])["search"]
-    assert result == {"items": [{
-        "id": str(entry.pk), "title": "诗歌朗诵会举行", "snippet": "<mark>诗歌</mark>朗诵", "score": 2.5,
-        "date": entry.date.isoformat(), "publishedAt": entry.published_at.isoformat(), "site": {"slug": "alpha"},
-        "page": {"id": str(article.pk)},
-    }], "totalCount": 1}
+    assert result == {
+        "items": [
+            {
+                "id": str(entry.pk),
+                "title": "诗歌朗诵会举行",
+                "snippet": "<mark>诗歌</mark>朗诵",
+                "score": 2.5,
+                "date": entry.date.isoformat(),
+                "publishedAt": entry.published_at.isoformat(),
+                "site": {"slug": "alpha"},
+                "page": {"id": str(article.pk)},
+            }
+        ],
+        "totalCount": 1,
+    }
     sent = [r for r in recording_cluster.requests if r["path"] == "/cms-content/_search"][-1]
     assert sent["params"]["routing"] == ["alpha"]
     expected = elastic.search_request(index="cms-content", query="诗歌", tenant="alpha", first=5).to_dict()
     assert json.loads(sent["body"]) == expected
 
 
-@pytest.mark.skipif(not os.environ.get("ELASTICSEARCH_URL"),
-                    reason="needs a live Elasticsearch at ELASTICSEARCH_URL; none can be installed from this project's registries")
+@pytest.mark.skipif(
+    not os.environ.get("ELASTICSEARCH_URL"),
+    reason="needs a live Elasticsearch at ELASTICSEARCH_URL; none can be installed from this project's registries",
+)
 def test_a_live_cluster(settings, alpha, beta, django_capture_on_commit_callbacks):
     settings.ELASTICSEARCH_URL = os.environ["ELASTICSEARCH_URL"]
     settings.ELASTICSEARCH_INDEX = f"cms-test-{uuid.uuid4().hex[:8]}"
@@ -209,5 +296,7 @@ def test_a_live_cluster(settings, alpha, beta, django_capture_on_commit_callback
         assert [h.title for h in searcher.site_search(site=beta, query="诗歌").hits] == ["诗歌创作研讨会"]
         assert {h.title for h in searcher.network_search(query="诗歌").hits} == {"诗歌朗诵会举行", "诗歌创作研讨会"}
     finally:
-        Elasticsearch(os.environ["ELASTICSEARCH_URL"]).indices.delete(index=settings.ELASTICSEARCH_INDEX, ignore_unavailable=True)
+        Elasticsearch(os.environ["ELASTICSEARCH_URL"]).indices.delete(
+            index=settings.ELASTICSEARCH_INDEX, ignore_unavailable=True
+        )
         elastic._client = None

@@ -9,7 +9,7 @@ from tests.api.conftest import graphql_data
 from tests.conftest import ADMIN_PASSWORD, HOSTS, add_article
 from tests.factories import make_document, make_image
 
-QUERY = 'query($q: String!) { search(query: $q) { items { title } } }'
+QUERY = "query($q: String!) { search(query: $q) { items { title } } }"
 
 
 def found(client, q, host=HOSTS["alpha"]):
@@ -46,8 +46,12 @@ def test_the_central_office_searches_the_whole_network_in_its_admin(client, alph
     client.post("/admin/login/", {"username": "admin", "password": ADMIN_PASSWORD}, HTTP_HOST=HOSTS["central"])
     html = client.get("/admin/network/search/", {"q": "书法"}, HTTP_HOST=HOSTS["central"]).content.decode()
     assert "全国书法大展" in html and "浙江书法新人展" in html and "测试浙江省文联" in html
-    assert "<mark>书法</mark>" in html and "&lt;script&gt;<mark>书法" in html and "文章" in html  # snippets are escaped, matches marked
-    filtered = client.get("/admin/network/search/", {"q": "书法", "region": "浙江"}, HTTP_HOST=HOSTS["central"]).content.decode()
+    assert (
+        "<mark>书法</mark>" in html and "&lt;script&gt;<mark>书法" in html and "文章" in html
+    )  # snippets are escaped, matches marked
+    filtered = client.get(
+        "/admin/network/search/", {"q": "书法", "region": "浙江"}, HTTP_HOST=HOSTS["central"]
+    ).content.decode()
     assert "浙江书法新人展" in filtered and "全国书法大展" not in filtered
     too_long = client.get("/admin/network/search/", {"q": "书" * 300}, HTTP_HOST=HOSTS["central"])
     assert too_long.status_code == 200 and "200" in too_long.content.decode()  # the form says what is wrong
@@ -64,10 +68,16 @@ def test_the_admin_finds_latin_and_number_prefixes_as_you_type(client, alpha):
         assert "Poetry festival 2026 开幕" in html, typed
 
 
-@pytest.mark.parametrize("path,q", [
-    ("/admin/pages/search/", "，"), ("/admin/pages/search/", "!!!"), ("/admin/images/", "，"),
-    ("/admin/documents/", "!!!"), ("/admin/pages/search/", "，。、"),
-])
+@pytest.mark.parametrize(
+    "path,q",
+    [
+        ("/admin/pages/search/", "，"),
+        ("/admin/pages/search/", "!!!"),
+        ("/admin/images/", "，"),
+        ("/admin/documents/", "!!!"),
+        ("/admin/pages/search/", "，。、"),
+    ],
+)
 def test_punctuation_only_admin_searches_find_nothing_without_an_error(client, alpha, path, q):
     # Given a site with a page, an image and a document an empty query could wrongly match
     add_article(alpha, "书法展开幕", summary="书法。")

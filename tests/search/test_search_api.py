@@ -36,14 +36,37 @@ def titles(client, q, host=HOSTS["alpha"], **variables):
 @pytest.fixture
 def corpus(alpha, beta, gamma):
     """Chinese items on three sites."""
-    add_article(alpha, "京剧艺术节在杭州开幕", summary="来自全国的京剧院团参加演出。", art_forms=["theatre"], date="2026-03-01",
-                body=paragraph("开幕式上，梅派青衣演唱了《贵妃醉酒》选段。"))
-    add_article(alpha, "诗歌朗诵会举行", summary="青年诗人朗诵新作。", art_forms=["literature"], date="2026-04-01",
-                body=paragraph("朗诵会以“新时代的歌”为主题。"))
-    add_article(alpha, "书法作品展览", summary="展出行书、楷书作品百余件。", art_forms=["calligraphy"], date="2026-05-01",
-                body=paragraph("展览还设有青少年书法体验区。CCTV 书画频道进行了报道。"))
-    add_article(beta, "诗歌创作研讨会", summary="作家们讨论诗歌创作。", art_forms=["literature"],
-                body=paragraph("诗歌是文学的皇冠。"))
+    add_article(
+        alpha,
+        "京剧艺术节在杭州开幕",
+        summary="来自全国的京剧院团参加演出。",
+        art_forms=["theatre"],
+        date="2026-03-01",
+        body=paragraph("开幕式上，梅派青衣演唱了《贵妃醉酒》选段。"),
+    )
+    add_article(
+        alpha,
+        "诗歌朗诵会举行",
+        summary="青年诗人朗诵新作。",
+        art_forms=["literature"],
+        date="2026-04-01",
+        body=paragraph("朗诵会以“新时代的歌”为主题。"),
+    )
+    add_article(
+        alpha,
+        "书法作品展览",
+        summary="展出行书、楷书作品百余件。",
+        art_forms=["calligraphy"],
+        date="2026-05-01",
+        body=paragraph("展览还设有青少年书法体验区。CCTV 书画频道进行了报道。"),
+    )
+    add_article(
+        beta,
+        "诗歌创作研讨会",
+        summary="作家们讨论诗歌创作。",
+        art_forms=["literature"],
+        body=paragraph("诗歌是文学的皇冠。"),
+    )
     add_article(gamma, "浙江诗歌节", summary="浙江省诗歌节在杭州举行。", art_forms=["literature"])
 
 
@@ -108,8 +131,9 @@ def test_the_central_host_searches_the_whole_network(client, corpus, gamma):
     assert first["page"] is None and first["url"].startswith("http://")
 
 
-def test_pages_are_searchable_when_published_and_gone_when_unpublished(client, alpha, beta,
-                                                                      django_capture_on_commit_callbacks):
+def test_pages_are_searchable_when_published_and_gone_when_unpublished(
+    client, alpha, beta, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):  # as when the request commits
         article = add_article(alpha, "刚刚发布的舞蹈新闻", summary="民族舞蹈展演。")
     assert titles(client, "舞蹈") == ["刚刚发布的舞蹈新闻"]  # no worker has run: indexed on publishing
@@ -120,9 +144,8 @@ def test_pages_are_searchable_when_published_and_gone_when_unpublished(client, a
 
 
 def test_drafts_and_private_pages_are_not_found(client, alpha):
-    from wagtail.models import PageViewRestriction
-
     from modelsearch.index import insert_or_update_object
+    from wagtail.models import PageViewRestriction
 
     from cms.pages.models import ArticlePage
 
@@ -145,17 +168,22 @@ def test_pagination(client, alpha):
     assert not {i["title"] for i in first["items"]} & {i["title"] for i in second["items"]}
 
 
-@pytest.mark.parametrize("query, message", [
-    ("", "请输入搜索词"),
-    ("   ", "请输入搜索词"),
-    ("诗" * 2000, "搜索词过长"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("", "请输入搜索词"),
+        ("   ", "请输入搜索词"),
+        ("诗" * 2000, "搜索词过长"),
+    ],
+)
 def test_bad_queries_get_a_clear_message(client, corpus, query, message):
     for host in (HOSTS["alpha"], HOSTS["central"]):
         assert message in graphql_errors(client, SEARCH, host=host, variables={"q": query})[0]
 
 
-@pytest.mark.parametrize("query", ["，。！？", "!!!", "'; DROP TABLE wagtailcore_page; --", "a & b | !c:*", "<->", "\\", "(((", "''"])
+@pytest.mark.parametrize(
+    "query", ["，。！？", "!!!", "'; DROP TABLE wagtailcore_page; --", "a & b | !c:*", "<->", "\\", "(((", "''"]
+)
 def test_punctuation_sql_and_tsquery_operators_are_harmless(client, corpus, query):
     for host in (HOSTS["alpha"], HOSTS["central"]):
         response = post_graphql(client, SEARCH, host=host, variables={"q": query})
@@ -188,7 +216,9 @@ def test_a_search_costs_a_constant_number_of_queries(client, alpha):
     counts = []
     for first in (2, 4):
         with CaptureQueriesContext(connection) as queries:
-            response = post_graphql(client, SEARCH, variables={"q": "美术", "first": first}, HTTP_CACHE_CONTROL="no-cache")
+            response = post_graphql(
+                client, SEARCH, variables={"q": "美术", "first": first}, HTTP_CACHE_CONTROL="no-cache"
+            )
         assert "errors" not in response.json()
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
@@ -214,7 +244,13 @@ def test_found_pages_with_covers_and_bodies_cost_the_same_queries_for_any_number
 
     image, document = make_image(alpha, "封面"), make_document(alpha)
     for number in range(6):
-        add_article(alpha, f"摄影作品展第{number}期", summary="摄影。", cover=image, body=rich_body(image, document, text="摄影"))
+        add_article(
+            alpha,
+            f"摄影作品展第{number}期",
+            summary="摄影。",
+            cover=image,
+            body=rich_body(image, document, text="摄影"),
+        )
     query = """query($first: Int) { search(query: "摄影", first: $first) { items { title page { ... on ArticlePage {
         cover { url rendition(width: 320) { url } } body { ... on ImageChooserBlock { image { url } } } } } } } }"""
     post_graphql(client, query, variables={"first": 2})
@@ -230,7 +266,7 @@ def test_found_pages_with_covers_and_bodies_cost_the_same_queries_for_any_number
 def test_cursors_beyond_the_deepest_page_are_refused(client, corpus):
     import base64
 
-    deep = base64.b64encode(b"search:" + str(2 ** 63).encode()).decode()
+    deep = base64.b64encode(b"search:" + str(2**63).encode()).decode()
     assert "1000 deep at most" in graphql_errors(client, SEARCH, variables={"q": "诗歌", "after": deep})[0]
 
 

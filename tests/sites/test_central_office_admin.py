@@ -26,8 +26,18 @@ def test_a_sites_own_admin_has_no_registry(client, alpha):
 def test_the_form_creates_a_site_or_says_what_is_wrong(client, committed):
     login(client, HOSTS["central"])
     alpha = Association.objects.get(slug="alpha")
-    form = {"name": "临时后台文联", "short_name": "后台", "slug": "tmp-admin", "kind": "municipal", "parent": alpha.pk,
-            "domain": "tmp-admin.localhost", "theme": "", "region": "", "admin_password": "", "no_admin": "on"}
+    form = {
+        "name": "临时后台文联",
+        "short_name": "后台",
+        "slug": "tmp-admin",
+        "kind": "municipal",
+        "parent": alpha.pk,
+        "domain": "tmp-admin.localhost",
+        "theme": "",
+        "region": "",
+        "admin_password": "",
+        "no_admin": "on",
+    }
     refused = client.post("/admin/network/sites/new/", form, HTTP_HOST=HOSTS["central"])
     assert refused.status_code == 200 and "市级文联的上级须为：省级文联" in refused.content.decode()
     assert not Association.objects.filter(slug="tmp-admin").exists()

@@ -20,8 +20,15 @@ from tests.conftest import HOSTS
 
 def make_site(slug, **extra):
     national = Association.objects.get(slug="alpha")
-    args = dict(name=f"临时{slug}", short_name=slug, slug=slug, kind="provincial", domain=f"{slug}.localhost",
-                parent=national, theme="local_federation")
+    args = dict(
+        name=f"临时{slug}",
+        short_name=slug,
+        slug=slug,
+        kind="provincial",
+        domain=f"{slug}.localhost",
+        parent=national,
+        theme="local_federation",
+    )
     args.update(extra)
     return services.create_site(**args)
 
@@ -33,7 +40,10 @@ def test_fleet_check_finds_nothing_to_do_and_migrates_what_is_missing(committed)
     assert report.ok and report.migrated == [] and report.up_to_date == report.checked >= 4
     # When a site lacks a migration (as after a deploy that brings one)
     with connection.cursor() as cursor:
-        cursor.execute('DELETE FROM "tmp_fleet".django_migrations WHERE app = %s AND name = %s', ["wagtail_headless_preview", "0001_initial"])
+        cursor.execute(
+            'DELETE FROM "tmp_fleet".django_migrations WHERE app = %s AND name = %s',
+            ["wagtail_headless_preview", "0001_initial"],
+        )
         cursor.execute('DROP TABLE "tmp_fleet".wagtail_headless_preview_pagepreview')
         cursor.execute("""DELETE FROM "tmp_fleet".auth_permission WHERE content_type_id IN
                           (SELECT id FROM "tmp_fleet".django_content_type WHERE app_label = 'wagtail_headless_preview')""")
@@ -72,7 +82,10 @@ def test_schema_only_migrations_render_to_sql_and_data_migrations_do_not(committ
 def test_fleet_migration_reports_a_failing_site_and_resumes(committed, monkeypatch):
     make_site("tmp-fleet-a")
     with connection.cursor() as cursor:
-        cursor.execute('DELETE FROM "tmp_fleet_a".django_migrations WHERE app = %s AND name = %s', ["wagtail_headless_preview", "0001_initial"])
+        cursor.execute(
+            'DELETE FROM "tmp_fleet_a".django_migrations WHERE app = %s AND name = %s',
+            ["wagtail_headless_preview", "0001_initial"],
+        )
     # The table still exists, so applying the migration fails: the site is named, the run stops
     report = fleet.migrate_fleet(progress=lambda line: None)
     assert list(report.failed) == ["tmp_fleet_a"] and "already exists" in report.failed["tmp_fleet_a"]
@@ -88,8 +101,12 @@ def test_backup_and_restore_round_trip_with_nothing_lost(committed, tmp_path, se
         news = SectionPage.objects.get(slug="news")
         # Text that looks like the dump's own syntax and names the schema must come back unchanged
         tricky = "<p>第一行\n-- 不是注释\nSET 也不是语句 tmp_backup.news</p>"
-        article = ArticlePage(title="备份前的文章 tmp_backup.x", date="2026-01-01", summary="多行\nSET x\n-- y",
-                              body=[{"type": "paragraph", "value": tricky}])
+        article = ArticlePage(
+            title="备份前的文章 tmp_backup.x",
+            date="2026-01-01",
+            summary="多行\nSET x\n-- y",
+            body=[{"type": "paragraph", "value": tricky}],
+        )
         news.add_child(instance=article)
         article.save_revision().publish()
         logo_file = (settings.MEDIA_ROOT / "tmp_backup").rglob("logo*.png").__next__()
@@ -106,7 +123,9 @@ def test_backup_and_restore_round_trip_with_nothing_lost(committed, tmp_path, se
         assert sorted(Page.objects.values_list("url_path", "title")) == pages_before
         restored = ArticlePage.objects.get(slug=article.slug)
         assert restored.summary == "多行\nSET x\n-- y" and restored.body.raw_data[0]["value"] == tricky
-    assert (settings.MEDIA_ROOT / "tmp_restored" / logo_file.relative_to(settings.MEDIA_ROOT / "tmp_backup")).read_bytes() == logo_file.read_bytes()
+    assert (
+        settings.MEDIA_ROOT / "tmp_restored" / logo_file.relative_to(settings.MEDIA_ROOT / "tmp_backup")
+    ).read_bytes() == logo_file.read_bytes()
     # Delete the original, restore it under its own slug: the same site again
     services.delete_site(association=site)
     assert not schema_exists("tmp_backup") and not (settings.MEDIA_ROOT / "tmp_backup").exists()
@@ -132,25 +151,61 @@ def test_restore_refuses_a_taken_slug_or_a_bad_file(committed, tmp_path):
 
 def write_registry(path, rows):
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["name", "short_name", "slug", "kind", "domain", "parent", "region", "theme"])
+        writer = csv.DictWriter(
+            handle, fieldnames=["name", "short_name", "slug", "kind", "domain", "parent", "region", "theme"]
+        )
         writer.writeheader()
         writer.writerows(rows)
 
 
 def test_registry_import_stops_at_a_bad_row_and_resumes_without_duplicates(committed, tmp_path):
     rows = [
-        {"name": "临时甲省文联", "short_name": "甲省", "slug": "tmp-prov-a", "kind": "provincial", "domain": "tmp-prov-a.localhost", "parent": "alpha", "region": "甲省"},
-        {"name": "临时甲市文联", "short_name": "甲市", "slug": "tmp-city-a", "kind": "municipal", "domain": "tmp-city-a.localhost", "parent": "tmp-prov-a"},
-        {"name": "临时乙市文联", "short_name": "乙市", "slug": "tmp-city-b", "kind": "municipal", "domain": "alpha.localhost", "parent": "tmp-prov-a"},
-        {"name": "临时丙县文联", "short_name": "丙县", "slug": "tmp-county-c", "kind": "county", "domain": "tmp-county-c.localhost", "parent": "tmp-city-a"},
+        {
+            "name": "临时甲省文联",
+            "short_name": "甲省",
+            "slug": "tmp-prov-a",
+            "kind": "provincial",
+            "domain": "tmp-prov-a.localhost",
+            "parent": "alpha",
+            "region": "甲省",
+        },
+        {
+            "name": "临时甲市文联",
+            "short_name": "甲市",
+            "slug": "tmp-city-a",
+            "kind": "municipal",
+            "domain": "tmp-city-a.localhost",
+            "parent": "tmp-prov-a",
+        },
+        {
+            "name": "临时乙市文联",
+            "short_name": "乙市",
+            "slug": "tmp-city-b",
+            "kind": "municipal",
+            "domain": "alpha.localhost",
+            "parent": "tmp-prov-a",
+        },
+        {
+            "name": "临时丙县文联",
+            "short_name": "丙县",
+            "slug": "tmp-county-c",
+            "kind": "county",
+            "domain": "tmp-county-c.localhost",
+            "parent": "tmp-city-a",
+        },
     ]
     path = tmp_path / "registry.csv"
     write_registry(path, rows)
     lines = []
     # The third row's domain is taken: the import stops there, naming the row
-    with pytest.raises(RegistryFileError, match=r"row 3 \(tmp-city-b\): domain: 域名“alpha.localhost”已被其他网站使用。"):
+    with pytest.raises(
+        RegistryFileError, match=r"row 3 \(tmp-city-b\): domain: 域名“alpha.localhost”已被其他网站使用。"
+    ):
         import_registry(path, progress=lines.append)
-    assert set(Association.objects.filter(slug__startswith="tmp-").values_list("slug", flat=True)) == {"tmp-prov-a", "tmp-city-a"}
+    assert set(Association.objects.filter(slug__startswith="tmp-").values_list("slug", flat=True)) == {
+        "tmp-prov-a",
+        "tmp-city-a",
+    }
     assert "[2/4] tmp-city-a: created in" in " ".join(lines)
     # Fixed and run again: what exists is skipped, the rest is created once
     rows[2]["domain"] = "tmp-city-b.localhost"
@@ -179,12 +234,55 @@ def test_an_archived_site_answers_410_and_comes_back(client, alpha):
 
 
 def test_sites_cli_creates_lists_backs_up_and_deletes(committed, tmp_path, capsys):
-    assert cms(["sites", "create", "--name", "临时命令行文联", "--short-name", "命令行", "--slug", "tmp-cli",
-                "--kind", "municipal", "--domain", "tmp-cli.localhost", "--parent", "alpha", "--no-admin"]) == 1
+    assert (
+        cms(
+            [
+                "sites",
+                "create",
+                "--name",
+                "临时命令行文联",
+                "--short-name",
+                "命令行",
+                "--slug",
+                "tmp-cli",
+                "--kind",
+                "municipal",
+                "--domain",
+                "tmp-cli.localhost",
+                "--parent",
+                "alpha",
+                "--no-admin",
+            ]
+        )
+        == 1
+    )
     assert "市级文联的上级须为：省级文联" in capsys.readouterr().err
-    assert cms(["sites", "create", "--name", "临时命令行文联", "--short-name", "命令行", "--slug", "tmp-cli",
-                "--kind", "provincial", "--domain", "tmp-cli.localhost", "--parent", "alpha", "--no-admin"]) == 0
-    assert "Created 临时命令行文联 (tmp-cli) at tmp-cli.localhost, theme provincial_federation v1." in capsys.readouterr().out
+    assert (
+        cms(
+            [
+                "sites",
+                "create",
+                "--name",
+                "临时命令行文联",
+                "--short-name",
+                "命令行",
+                "--slug",
+                "tmp-cli",
+                "--kind",
+                "provincial",
+                "--domain",
+                "tmp-cli.localhost",
+                "--parent",
+                "alpha",
+                "--no-admin",
+            ]
+        )
+        == 0
+    )
+    assert (
+        "Created 临时命令行文联 (tmp-cli) at tmp-cli.localhost, theme provincial_federation v1."
+        in capsys.readouterr().out
+    )
     assert cms(["sites", "list"]) == 0
     listing = capsys.readouterr().out
     assert "tmp-cli" in listing and "provincial_federation v1" in listing and "parent=alpha" in listing
@@ -193,6 +291,9 @@ def test_sites_cli_creates_lists_backs_up_and_deletes(committed, tmp_path, capsy
     assert cms(["sites", "delete", "tmp-cli"]) == 1
     assert "add --yes to confirm" in capsys.readouterr().err
     assert cms(["sites", "delete", "tmp-cli", "--yes"]) == 0
-    assert not Association.objects.filter(slug="tmp-cli").exists() and not Domain.objects.filter(domain="tmp-cli.localhost").exists()
+    assert (
+        not Association.objects.filter(slug="tmp-cli").exists()
+        and not Domain.objects.filter(domain="tmp-cli.localhost").exists()
+    )
     assert cms(["sites", "archive", "no-such-site"]) == 1
     assert "No site with slug 'no-such-site'." in capsys.readouterr().err

@@ -53,7 +53,7 @@ def test_page_made_in_one_site_is_invisible_to_the_other_through_the_orm(alpha, 
 
 def test_page_made_in_one_site_is_invisible_to_the_other_through_graphql(client, alpha, beta):
     add_article(alpha, "甲站独家报道")
-    query = '{ pages(limit: 100) { title } }'
+    query = "{ pages(limit: 100) { title } }"
     alpha_titles = {p["title"] for p in graphql(client, HOSTS["alpha"], query)["pages"]}
     beta_titles = {p["title"] for p in graphql(client, HOSTS["beta"], query)["pages"]}
     assert "甲站独家报道" in alpha_titles
@@ -63,7 +63,7 @@ def test_page_made_in_one_site_is_invisible_to_the_other_through_graphql(client,
 
 def test_page_by_id_over_graphql_answers_from_the_host_site_only(client, alpha, beta):
     article = add_article(alpha, "按编号查询的文章")
-    query = f'{{ page(id: {article.pk}) {{ title }} }}'
+    query = f"{{ page(id: {article.pk}) {{ title }} }}"
     assert graphql(client, HOSTS["alpha"], query)["page"] == {"title": "按编号查询的文章"}
     beta_page = graphql(client, HOSTS["beta"], query)["page"]
     assert beta_page is None or beta_page["title"] != "按编号查询的文章"
@@ -159,7 +159,6 @@ def test_media_path_cannot_escape_the_sites_folder(client, alpha):
     make_image(alpha, "路径穿越测试")
     for path in ("/media/../alpha/original_images/photo.png", "/media/%2e%2e/beta/x.png"):
         assert client.get(path, HTTP_HOST=HOSTS["beta"]).status_code == 404
-
 
 
 def test_documents_are_not_served_by_the_media_route_so_their_privacy_holds(client, alpha):

@@ -126,7 +126,11 @@ def test_api_clients_get_json_for_an_unknown_or_archived_host_and_people_get_chi
     unknown = client.post("/graphql/", "{}", content_type="application/json", HTTP_HOST="nosuchsite.localhost")
     assert unknown.status_code == 404 and unknown.json()["errors"][0]["message"] == "No site is served at this host."
     missing = client.get("/media/original_images/no-such-file.png", HTTP_HOST=HOSTS["alpha"])
-    assert missing.status_code == 404 and "页面不存在" in missing.content.decode() and "Not Found" not in missing.content.decode()
+    assert (
+        missing.status_code == 404
+        and "页面不存在" in missing.content.decode()
+        and "Not Found" not in missing.content.decode()
+    )
     archive_site(association=alpha)
     archived = client.get("/graphql/", {"query": "{ site { name } }"}, HTTP_HOST=HOSTS["alpha"])
     assert archived.status_code == 410 and archived.json()["errors"][0]["extensions"]["code"] == "ARCHIVED"

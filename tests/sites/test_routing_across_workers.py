@@ -18,8 +18,15 @@ def server(committed):
 
 
 def make_site(slug: str) -> Association:
-    return services.create_site(name=f"临时{slug}", short_name=slug, slug=slug, kind="provincial",
-                                domain=f"{slug}.localhost", parent=Association.objects.get(slug="alpha"), theme="blank")
+    return services.create_site(
+        name=f"临时{slug}",
+        short_name=slug,
+        slug=slug,
+        kind="provincial",
+        domain=f"{slug}.localhost",
+        parent=Association.objects.get(slug="alpha"),
+        theme="blank",
+    )
 
 
 def answers(server: LiveServer, host: str) -> set:

@@ -78,7 +78,10 @@ def test_failure_half_way_leaves_no_schema_no_rows_no_files(committed, monkeypat
     # When the central office creates a site
     with pytest.raises(RuntimeError, match="injected failure"):
         services.create_site(
-            parent=national, admin=services.SiteAdmin("admin", "pw-123456-city-admin"), populate=populate, **new_site_args()
+            parent=national,
+            admin=services.SiteAdmin("admin", "pw-123456-city-admin"),
+            populate=populate,
+            **new_site_args(),
         )
     # Then nothing of it remains: no schema, no registry rows, no media folder
     assert not schema_exists("tmp_city")
@@ -108,7 +111,15 @@ def test_a_created_site_is_complete(committed, settings):
         home = wagtail_site.root_page
         assert (home.specific_class.__name__, home.title, home.live) == ("HomePage", "测试省文联", True)
         # the theme's sections and pages, its groups and workflow, navigation, tokens and logo
-        assert [p.slug for p in home.get_children()] == ["news", "notices", "about", "artists", "events", "party", "feedback"]
+        assert [p.slug for p in home.get_children()] == [
+            "news",
+            "notices",
+            "about",
+            "artists",
+            "events",
+            "party",
+            "feedback",
+        ]
         assert Page.objects.get(slug="contact").title == "联系我们"
         assert set(Group.objects.values_list("name", flat=True)) >= {"编辑", "审核"}
         assert Workflow.objects.get().name == "三审三校"
@@ -127,7 +138,9 @@ def test_theme_pages_have_urls_under_the_home_page(committed):
 
         home = Site.objects.get().root_page
         assert home.url_path == "/home/"
-        assert all(path.startswith("/home/") for path in Page.objects.filter(depth__gt=2).values_list("url_path", flat=True))
+        assert all(
+            path.startswith("/home/") for path in Page.objects.filter(depth__gt=2).values_list("url_path", flat=True)
+        )
         assert Page.objects.get(slug="contact").url == "/about/contact/"
 
 
@@ -169,12 +182,36 @@ def test_a_creation_killed_half_way_leaves_nothing_that_blocks_trying_again(comm
 
     from tests.live_server import subprocess_env
 
-    command = [sys.executable, "-m", "cms.cli", "sites", "create", "--name", "临时中断站", "--short-name", "中断",
-               "--slug", "tmp-killed", "--kind", "provincial", "--domain", "tmp-killed.localhost", "--parent", "alpha",
-               "--theme", "blank", "--no-admin"]
+    command = [
+        sys.executable,
+        "-m",
+        "cms.cli",
+        "sites",
+        "create",
+        "--name",
+        "临时中断站",
+        "--short-name",
+        "中断",
+        "--slug",
+        "tmp-killed",
+        "--kind",
+        "provincial",
+        "--domain",
+        "tmp-killed.localhost",
+        "--parent",
+        "alpha",
+        "--theme",
+        "blank",
+        "--no-admin",
+    ]
     # Given `cms sites create` killed (kill -9) right after it copied the site's media
-    killed = subprocess.run(command, env=subprocess_env(CMS_FAILPOINTS="sites.create.media_copied"),
-                            capture_output=True, text=True, timeout=300)
+    killed = subprocess.run(
+        command,
+        env=subprocess_env(CMS_FAILPOINTS="sites.create.media_copied"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert killed.returncode == -9
     # the database rolled back, the folder stayed
     assert not Association.objects.filter(slug="tmp-killed").exists()
@@ -186,7 +223,11 @@ def test_a_creation_killed_half_way_leaves_nothing_that_blocks_trying_again(comm
     # And a mistake in the input is one sentence, never a traceback
     wrong = subprocess.run(command, env=subprocess_env(), capture_output=True, text=True, timeout=300)
     assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
-    assert wrong.stderr.strip().startswith("cms: ") and "已被其他网站使用" in wrong.stderr and len(wrong.stderr.strip().splitlines()) == 1
+    assert (
+        wrong.stderr.strip().startswith("cms: ")
+        and "已被其他网站使用" in wrong.stderr
+        and len(wrong.stderr.strip().splitlines()) == 1
+    )
 
 
 def test_pg_dump_is_checked_against_the_servers_version(db, tmp_path, monkeypatch):
@@ -195,13 +236,15 @@ def test_pg_dump_is_checked_against_the_servers_version(db, tmp_path, monkeypatc
     from sites.provisioning import ProvisioningError, dump_schema
 
     # By default the wheel's pg_dump, which matches the embedded server, dumps a schema
-    assert 'CREATE TABLE' in dump_schema("alpha")
+    assert "CREATE TABLE" in dump_schema("alpha")
     # A pg_dump older than the server (as CMS_PG_DUMP, or first on PATH) is refused with what to do
     old = tmp_path / "pg_dump"
     old.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 12.22'\n")
     old.chmod(old.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("CMS_PG_DUMP", str(old))
-    with pytest.raises(ProvisioningError, match=r"No pg_dump for PostgreSQL \d+: tried .*version 12\). Install pg_dump"):
+    with pytest.raises(
+        ProvisioningError, match=r"No pg_dump for PostgreSQL \d+: tried .*version 12\). Install pg_dump"
+    ):
         dump_schema("alpha")
 
 
@@ -209,8 +252,15 @@ def test_creating_and_deleting_a_site_leave_a_line_in_the_log(committed, caplog)
     import logging
 
     caplog.set_level(logging.INFO, logger="sites")
-    site = services.create_site(name="临时日志站", short_name="日志", slug="tmp-logged", kind="provincial",
-                                domain="tmp-logged.localhost", parent=Association.objects.get(slug="alpha"), theme="blank")
+    site = services.create_site(
+        name="临时日志站",
+        short_name="日志",
+        slug="tmp-logged",
+        kind="provincial",
+        domain="tmp-logged.localhost",
+        parent=Association.objects.get(slug="alpha"),
+        theme="blank",
+    )
     services.archive_site(association=site)
     services.delete_site(association=Association.objects.get(pk=site.pk))
     lines = [record.getMessage() for record in caplog.records if record.name.startswith("sites")]

@@ -14,7 +14,8 @@ def running_task(*, claimed_seconds_ago: int, attempts: int = 1) -> DBTaskResult
     """A task marked running, as a worker leaves it when it is killed."""
     result = report_schema.enqueue()
     DBTaskResult.objects.filter(id=result.id).update(
-        status="RUNNING", started_at=timezone.now() - timedelta(seconds=claimed_seconds_ago),
+        status="RUNNING",
+        started_at=timezone.now() - timedelta(seconds=claimed_seconds_ago),
         worker_ids=[f"dead-worker-{n}" for n in range(attempts)],
     )
     return DBTaskResult.objects.get(id=result.id)

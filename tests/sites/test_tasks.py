@@ -2,9 +2,9 @@
 
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from django_tenants.utils import schema_context
-from django.utils import timezone
 from wagtail.models import Page
 
 from cms.testing.tasks import report_schema
@@ -14,8 +14,14 @@ from tests.conftest import add_article
 
 def make_worker() -> TenantWorker:
     return TenantWorker(
-        queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
-        max_tasks=None, worker_id="test-worker", excluded_queue_names=[],
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
     )
 
 
@@ -57,9 +63,7 @@ def test_task_of_a_deleted_site_fails_instead_of_running_elsewhere(db):
     # Given a queued task whose site's schema no longer exists
     with schema_context("public"):
         result = report_schema.enqueue()
-    DBTaskResult.objects.filter(id=result.id).update(
-        args_kwargs={"args": [], "kwargs": {}, "schema": "deleted_site"}
-    )
+    DBTaskResult.objects.filter(id=result.id).update(args_kwargs={"args": [], "kwargs": {}, "schema": "deleted_site"})
     # When the worker picks it up
     db_result = run(result.id)
     # Then it fails, naming the reason, and never ran

@@ -9,8 +9,8 @@ from wagtail.models import Page
 from cms.pages.models import SiteSettings
 from sites import services
 from sites.models import Association
-from themes import blueprint
 from sites.theme_upgrades import upgrade_sites
+from themes import blueprint
 
 V1 = """\
 name: sample
@@ -88,10 +88,24 @@ def paths(site):
 def test_upgrade_reports_then_adds_only_what_is_new_and_leaves_drift_alone(committed, sample_theme):
     alpha = Association.objects.get(slug="alpha")
     sample_theme(V1)
-    site = services.create_site(name="临时升级文联", short_name="升级", slug="tmp-upgrade", kind="provincial",
-                                domain="tmp-upgrade.localhost", parent=alpha, theme="sample")
-    untouched = services.create_site(name="临时升级乙", short_name="乙", slug="tmp-upgrade-b", kind="provincial",
-                                     domain="tmp-upgrade-b.localhost", parent=alpha, theme="sample")
+    site = services.create_site(
+        name="临时升级文联",
+        short_name="升级",
+        slug="tmp-upgrade",
+        kind="provincial",
+        domain="tmp-upgrade.localhost",
+        parent=alpha,
+        theme="sample",
+    )
+    untouched = services.create_site(
+        name="临时升级乙",
+        short_name="乙",
+        slug="tmp-upgrade-b",
+        kind="provincial",
+        domain="tmp-upgrade-b.localhost",
+        parent=alpha,
+        theme="sample",
+    )
     # An editor removes the theme's "about" section (and its intro) and writes an article of their own
     with schema_context(site.schema_name):
         Page.objects.get(slug="about").delete()
@@ -105,7 +119,12 @@ def test_upgrade_reports_then_adds_only_what_is_new_and_leaves_drift_alone(commi
     plan = plans["tmp-upgrade"]
     assert ["/".join(path) for path, _ in plan.add] == ["news/headlines", "events", "topics"]
     assert plan.drifted == ["about", "about/intro"] and plan.blocked == ["about/contact"]
-    assert ["/".join(path) for path, _ in plans["tmp-upgrade-b"].add] == ["news/headlines", "about/contact", "events", "topics"]
+    assert ["/".join(path) for path, _ in plans["tmp-upgrade-b"].add] == [
+        "news/headlines",
+        "about/contact",
+        "events",
+        "topics",
+    ]
     assert any("drifted, left alone: about, about/intro" in line for line in lines)
     # Apply: new pages arrive, the removed section is not recreated, nothing else changes
     upgrade_sites(v2, apply=True, progress=lambda line: None)

@@ -5,9 +5,19 @@ import pytest
 from cms.text.normalise import fold, normalise, normalise_word, normalise_words
 
 
-@pytest.mark.parametrize("evasion", [
-    "傻@冒", "傻 冒", "傻\u200b冒", "傻\u200d冒", "傻*-*冒", "傻傻冒冒", "傻😀冒", "傻\t冒",
-])
+@pytest.mark.parametrize(
+    "evasion",
+    [
+        "傻@冒",
+        "傻 冒",
+        "傻\u200b冒",
+        "傻\u200d冒",
+        "傻*-*冒",
+        "傻傻冒冒",
+        "傻😀冒",
+        "傻\t冒",
+    ],
+)
 def test_separators_zero_width_emoji_and_repeats_fold_away(evasion):
     # given a word with something inserted between its characters / when normalised
     # then only the word is left

@@ -58,8 +58,16 @@ def test_a_valid_theme_loads_with_its_tree(tmp_path):
 @pytest.mark.parametrize(
     "change, line, message",
     [
-        (("type: standard\n        title: 说明", "type: article\n        title: 说明"), 18, "unknown page type 'article'"),
-        (("  - type: section\n    title: 新闻", "  - type: standard\n    title: 新闻"), 18, "a 'standard' page cannot be placed under 'news'"),
+        (
+            ("type: standard\n        title: 说明", "type: article\n        title: 说明"),
+            18,
+            "unknown page type 'article'",
+        ),
+        (
+            ("  - type: section\n    title: 新闻", "  - type: standard\n    title: 新闻"),
+            18,
+            "a 'standard' page cannot be placed under 'news'",
+        ),
         (("navigation: [news]", "navigation: [news, missing]"), 1, "navigation names 'missing'"),
         (("permissions: [add, change]", "permissions: [add, fly]"), 5, "unknown permission ['fly']"),
         (("      group: 编辑", "      group: 审核"), 10, "names group '审核', which the theme does not define"),

@@ -18,7 +18,8 @@ from cms.pages.taxonomy import ArtForm
 from sites.models import Association
 
 SiteKind = graphene.Enum(
-    "SiteKind", [(value.upper(), value) for value in Association.Kind.values],
+    "SiteKind",
+    [(value.upper(), value) for value in Association.Kind.values],
     description="A site's level: 中央管理平台, 全国文联, 全国文艺家协会, 省级文联, 市级文联, 县级文联.",
 )
 ItemType = graphene.Enum(
@@ -91,7 +92,9 @@ class NetworkItem(graphene.ObjectType):
     published_at = graphene.DateTime(required=True)
     updated_at = graphene.DateTime(required=True)
     url = graphene.String(required=True)
-    canonical_url = graphene.String(required=True, description="The original's address; differs from url on a syndicated copy")
+    canonical_url = graphene.String(
+        required=True, description="The original's address; differs from url on a syndicated copy"
+    )
     source_site = graphene.String(description="On a syndicated copy: the site it came from")
 
     def resolve_type(parent, info):
@@ -141,7 +144,8 @@ class NetworkQuery:
     """Mixed into grapple's root Query (see cms/api/wagtail_hooks.py)."""
 
     network_feed = graphene.Field(
-        NetworkFeed, required=True,
+        NetworkFeed,
+        required=True,
         kind=graphene.Argument(SiteKind, description="Only sites of this level"),
         region=graphene.String(description="Only sites of this region, e.g. 浙江"),
         parent=graphene.ID(description="Only the direct children of this site"),
@@ -156,30 +160,60 @@ class NetworkQuery:
         after=graphene.String(),
         description="Latest items across the network, newest first (central office host only).",
     )
-    network_item = graphene.Field(NetworkItem, id=graphene.ID(required=True), description="One index entry (central office host only).")
+    network_item = graphene.Field(
+        NetworkItem, id=graphene.ID(required=True), description="One index entry (central office host only)."
+    )
     network_sites = graphene.List(
-        graphene.NonNull(NetworkSite), required=True,
-        roots_only=graphene.Boolean(default_value=True, description="Top-level sites only; walk `children` for the tree"),
+        graphene.NonNull(NetworkSite),
+        required=True,
+        roots_only=graphene.Boolean(
+            default_value=True, description="Top-level sites only; walk `children` for the tree"
+        ),
         description="The registry of sites in service, as a tree (central office host only).",
     )
     children_feed = graphene.Field(
-        NetworkFeed, required=True,
-        descendants=graphene.Boolean(default_value=False, description="All sites below this one, not only its children"),
-        first=graphene.Int(default_value=DEFAULT_PAGE_SIZE), after=graphene.String(),
+        NetworkFeed,
+        required=True,
+        descendants=graphene.Boolean(
+            default_value=False, description="All sites below this one, not only its children"
+        ),
+        first=graphene.Int(default_value=DEFAULT_PAGE_SIZE),
+        after=graphene.String(),
         description="Latest items of this site's child sites (e.g. a provincial federation's cities), newest first.",
     )
 
-    def resolve_network_feed(root, info, first, after=None, kind=None, region=None, parent=None, under=None, site=None,
-                             type=None, section=None, art_form=None, date_from=None, date_to=None):
+    def resolve_network_feed(
+        root,
+        info,
+        first,
+        after=None,
+        kind=None,
+        region=None,
+        parent=None,
+        under=None,
+        site=None,
+        type=None,
+        section=None,
+        art_form=None,
+        date_from=None,
+        date_to=None,
+    ):
         _central_only(info, "networkFeed")
         if section is not None and site is None:
             raise ClientError("`section` needs `site`: section ids are numbered per site.")
         if date_from and date_to and date_from > date_to:
             raise ClientError("`dateFrom` is after `dateTo`.")
         entries = selectors.feed_entries(
-            kind=enum_value(kind), region=region, parent_id=id_argument(parent, "parent"), under_id=id_argument(under, "under"),
-            site_id=id_argument(site, "site"), page_type=enum_value(type), section_id=id_argument(section, "section"),
-            art_form=enum_value(art_form), date_from=date_from, date_to=date_to,
+            kind=enum_value(kind),
+            region=region,
+            parent_id=id_argument(parent, "parent"),
+            under_id=id_argument(under, "under"),
+            site_id=id_argument(site, "site"),
+            page_type=enum_value(type),
+            section_id=id_argument(section, "section"),
+            art_form=enum_value(art_form),
+            date_from=date_from,
+            date_to=date_to,
         )
         return _feed_page(entries, first, after)
 

@@ -23,13 +23,14 @@ from graphql import (
     is_abstract_type,
 )
 from graphql.execution.values import get_argument_values
-from graphql.utilities.type_info import get_field_def
 from graphql.pyutils import Undefined
+from graphql.utilities.type_info import get_field_def
 from grapple.types.structures import PositiveInt
 
 from cms.api.core.errors import ClientError
 from cms.api.core.pagination import MAX_OFFSET
 from cms.api.core.pagination import MAX_PAGE_SIZE as MAX_LIMIT
+
 LIST_ARGUMENTS = ("order", "offset", "limit")
 
 PAGE_ORDER_FIELDS = ("id", "title", "first_published_at", "last_published_at", "latest_revision_created_at")
@@ -50,7 +51,11 @@ def order_fields(schema: GraphQLSchema, item_type) -> tuple[str, ...]:
     if named.name in ORDER_FIELDS_BY_TYPE:
         return ORDER_FIELDS_BY_TYPE[named.name]
     page_interface = schema.get_type("PageInterface")
-    if page_interface is not None and not is_abstract_type(named) and page_interface in getattr(named, "interfaces", ()):
+    if (
+        page_interface is not None
+        and not is_abstract_type(named)
+        and page_interface in getattr(named, "interfaces", ())
+    ):
         return PAGE_ORDER_FIELDS  # a list of one page type
     return OTHER_ORDER_FIELDS
 
@@ -70,7 +75,9 @@ def check_arguments(*, field_name: str, arguments: dict, allowed_order: tuple[st
         raise ClientError(f"`offset` of `{field_name}` must be between 0 and {MAX_OFFSET}; got {offset}.")
     limit = arguments.get("limit")
     if limit is not None and not 1 <= limit <= MAX_LIMIT:
-        raise ClientError(f"`limit` of `{field_name}` must be between 1 and {MAX_LIMIT} (page size limit); got {limit}.")
+        raise ClientError(
+            f"`limit` of `{field_name}` must be between 1 and {MAX_LIMIT} (page size limit); got {limit}."
+        )
     order = arguments.get("order")
     if order is not None:
         terms = [term.strip() for term in order.split(",")]
@@ -100,8 +107,11 @@ def check_list_arguments(*, schema: GraphQLSchema, document: DocumentNode, varia
                         arguments = get_argument_values(field_def, selection, variable_values)
                     except GraphQLError:  # a missing or invalid variable: execution reports it
                         arguments = {}
-                    check_arguments(field_name=selection.name.value, arguments=arguments,
-                                    allowed_order=order_fields(schema, field_def.type))
+                    check_arguments(
+                        field_name=selection.name.value,
+                        arguments=arguments,
+                        allowed_order=order_fields(schema, field_def.type),
+                    )
                 if selection.selection_set:
                     walk(selection.selection_set, get_named_type(field_def.type))
             elif isinstance(selection, InlineFragmentNode):
@@ -116,7 +126,8 @@ def check_list_arguments(*, schema: GraphQLSchema, document: DocumentNode, varia
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
             root = {
-                OperationType.QUERY: schema.query_type, OperationType.MUTATION: schema.mutation_type,
+                OperationType.QUERY: schema.query_type,
+                OperationType.MUTATION: schema.mutation_type,
                 OperationType.SUBSCRIPTION: schema.subscription_type,
             }[definition.operation]
             walk(definition.selection_set, root)

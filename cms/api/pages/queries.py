@@ -8,7 +8,14 @@ import graphene
 from grapple.types.pages import get_site_filter, get_specific_page
 
 from cms.api.core.errors import ClientError
-from cms.api.core.pagination import MAX_OFFSET, check_page_size, decode_cursor, encode_cursor, enum_value, first_argument
+from cms.api.core.pagination import (
+    MAX_OFFSET,
+    check_page_size,
+    decode_cursor,
+    encode_cursor,
+    enum_value,
+    first_argument,
+)
 from cms.media.preload import preload_media
 from cms.pages import selectors
 from cms.pages.models import SiteSettings
@@ -50,8 +57,9 @@ class PagesQuery:
     site_settings = graphene.Field(SiteSettingsType, required=True)
     navigation = graphene.List(graphene.NonNull(NavigationItem), required=True)
 
-    def resolve_content_pages(root, info, kind, order, first, after=None, section=None, tag=None, art_form=None,
-                              date_from=None, date_to=None):
+    def resolve_content_pages(
+        root, info, kind, order, first, after=None, section=None, tag=None, art_form=None, date_from=None, date_to=None
+    ):
         check_page_size(first)
         if date_from and date_to and date_from > date_to:
             raise ClientError("`dateFrom` is after `dateTo`.")
@@ -64,13 +72,18 @@ class PagesQuery:
             raise ClientError(f"`section` must be a page id; got '{section}'.") from None
         try:
             queryset = selectors.content_pages(
-                kind=enum_value(kind), section_id=section_id, tag=tag, art_form=enum_value(art_form), date_from=date_from,
-                date_to=date_to, order=enum_value(order),
+                kind=enum_value(kind),
+                section_id=section_id,
+                tag=tag,
+                art_form=enum_value(art_form),
+                date_from=date_from,
+                date_to=date_to,
+                order=enum_value(order),
             )
         except selectors.SectionNotFound:
             raise ClientError(f"No published section with id {section}.") from None
         # One extra row tells whether there is a next page without counting.
-        window = list(queryset[offset:offset + first + 1])
+        window = list(queryset[offset : offset + first + 1])
         items, has_next = window[:first], len(window) > first and offset + first <= MAX_OFFSET
         preload_media(items)
         return {
@@ -88,8 +101,12 @@ class PagesQuery:
             except PreviewTokenError as error:
                 raise ClientError(str(error)) from None
         return get_specific_page(
-            id=kwargs.get("id"), slug=kwargs.get("slug"), url_path=unquote(url_path) if url_path else None,
-            token=kwargs.get("token"), content_type=kwargs.get("content_type"), site=get_site_filter(info, **kwargs),
+            id=kwargs.get("id"),
+            slug=kwargs.get("slug"),
+            url_path=unquote(url_path) if url_path else None,
+            token=kwargs.get("token"),
+            content_type=kwargs.get("content_type"),
+            site=get_site_filter(info, **kwargs),
         )
 
     def resolve_site(root, info):

@@ -16,7 +16,8 @@ ContentKind = graphene.Enum(
     description="The kind of content page: 文章, 通知公告, 活动, 艺术家, 作品.",
 )
 ContentOrder = graphene.Enum(
-    "ContentOrder", [("NEWEST", "newest"), ("OLDEST", "oldest"), ("TITLE", "title")],
+    "ContentOrder",
+    [("NEWEST", "newest"), ("OLDEST", "oldest"), ("TITLE", "title")],
     description="NEWEST: by date, newest first (the default); OLDEST: oldest first; TITLE: by title.",
 )
 ArtFormCode = graphene.Enum("ArtFormCode", [(code.upper(), code) for code in ArtForm.values])
@@ -35,7 +36,9 @@ class ContentPageConnection(graphene.ObjectType):
 class SiteRef(graphene.ObjectType):
     name = graphene.String(required=True)
     short_name = graphene.String(required=True)
-    kind = graphene.String(required=True, description="central, national_federation, national_association, provincial, municipal or county")
+    kind = graphene.String(
+        required=True, description="central, national_federation, national_association, provincial, municipal or county"
+    )
     kind_name = graphene.String(required=True, description="The level in Chinese, e.g. 省级文联")
     region = graphene.String(required=True)
     domain = graphene.String(description="The primary domain")

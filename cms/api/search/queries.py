@@ -33,8 +33,9 @@ class SearchResults(graphene.ObjectType):
     items = graphene.List(graphene.NonNull(SearchHit), required=True)
     total_count = graphene.Int(required=True)
     page_info = graphene.Field(PageInfo, required=True)
-    terms = graphene.List(graphene.NonNull(graphene.String), required=True,
-                          description="The words the query was segmented into")
+    terms = graphene.List(
+        graphene.NonNull(graphene.String), required=True, description="The words the query was segmented into"
+    )
 
 
 def _offset(after: str | None) -> int:
@@ -61,10 +62,15 @@ class SearchQueryMixin:
     """Mixed into grapple's root Query ahead of grapple's own unbounded `search`, which it replaces."""
 
     search = graphene.Field(
-        SearchResults, required=True,
-        query=graphene.String(required=True, description="Words to find; Chinese is segmented. At most 200 characters."),
+        SearchResults,
+        required=True,
+        query=graphene.String(
+            required=True, description="Words to find; Chinese is segmented. At most 200 characters."
+        ),
         type=graphene.Argument(ItemType),
-        section=graphene.ID(description="Site host: a section of this site (pages below it). Central host: with `site`."),
+        section=graphene.ID(
+            description="Site host: a section of this site (pages below it). Central host: with `site`."
+        ),
         art_form=graphene.Argument(ArtFormCode),
         date_from=graphene.Date(),
         date_to=graphene.Date(),
@@ -75,32 +81,72 @@ class SearchQueryMixin:
         site=graphene.ID(description="Central host only: one site"),
         first=first_argument(),
         after=graphene.String(),
-        description="Ranked search with highlighted snippets: this site's pages, or on the central office's host the whole network.",
+        description=(
+            "Ranked search with highlighted snippets: this site's pages, or on the central office's host the whole network."
+        ),
     )
 
-    def resolve_search(root, info, query, first, after=None, type=None, section=None, art_form=None, date_from=None,
-                       date_to=None, kind=None, region=None, parent=None, under=None, site=None):
+    def resolve_search(
+        root,
+        info,
+        query,
+        first,
+        after=None,
+        type=None,
+        section=None,
+        art_form=None,
+        date_from=None,
+        date_to=None,
+        kind=None,
+        region=None,
+        parent=None,
+        under=None,
+        site=None,
+    ):
         check_page_size(first)
         if date_from and date_to and date_from > date_to:
             raise ClientError("`dateFrom` is after `dateTo`.")
         offset = _offset(after)
         tenant = info.context.tenant
-        common = dict(query=query, first=first, offset=offset, page_type=enum_value(type), art_form=enum_value(art_form),
-                      date_from=date_from, date_to=date_to)
+        common = dict(
+            query=query,
+            first=first,
+            offset=offset,
+            page_type=enum_value(type),
+            art_form=enum_value(art_form),
+            date_from=date_from,
+            date_to=date_to,
+        )
         backend = _backend()
         try:
             if tenant.schema_name == get_public_schema_name():
                 if section is not None and site is None:
                     raise ClientError("`section` needs `site`: section ids are numbered per site.")
                 results = backend.network_search(
-                    kind=enum_value(kind), region=region, parent_id=id_argument(parent, "parent"), under_id=id_argument(under, "under"),
-                    site_id=id_argument(site, "site"), section_id=id_argument(section, "section"), **common,
+                    kind=enum_value(kind),
+                    region=region,
+                    parent_id=id_argument(parent, "parent"),
+                    under_id=id_argument(under, "under"),
+                    site_id=id_argument(site, "site"),
+                    section_id=id_argument(section, "section"),
+                    **common,
                 )
             else:
-                network_only = [name for name, value in (("kind", kind), ("region", region), ("parent", parent),
-                                                         ("under", under), ("site", site)) if value is not None]
+                network_only = [
+                    name
+                    for name, value in (
+                        ("kind", kind),
+                        ("region", region),
+                        ("parent", parent),
+                        ("under", under),
+                        ("site", site),
+                    )
+                    if value is not None
+                ]
                 if network_only:
-                    raise ClientError(f"`{network_only[0]}` filters the national search, on the central office's host only.")
+                    raise ClientError(
+                        f"`{network_only[0]}` filters the national search, on the central office's host only."
+                    )
                 results = backend.site_search(site=tenant, section_path=_section_path(section), **common)
                 # Covers and StreamField media of the found pages, in one query each (as contentPages)
                 preload_media([hit.page for hit in results.hits if hit.page is not None])
@@ -115,7 +161,12 @@ def _section_path(section) -> str | None:
     from cms.pages.models import SectionPage
     from cms.pages.selectors import public
 
-    found = public(SectionPage.objects.live()).filter(pk=id_argument(section, "section")).values_list("path", flat=True).first()
+    found = (
+        public(SectionPage.objects.live())
+        .filter(pk=id_argument(section, "section"))
+        .values_list("path", flat=True)
+        .first()
+    )
     if found is None:
         raise ClientError(f"No published section with id {section}.")
     return found

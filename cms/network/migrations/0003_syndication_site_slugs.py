@@ -14,9 +14,15 @@ class Migration(migrations.Migration):
     dependencies = [("network", "0002_network_version_sequence"), ("sites", "0002_association_content_version")]
 
     operations = [
-        migrations.AddField(model_name="syndication", name="source_site_slug",
-                            field=models.CharField(blank=True, default="", max_length=40)),
-        migrations.AddField(model_name="syndication", name="target_site_slug",
-                            field=models.CharField(blank=True, default="", max_length=40)),
+        migrations.AddField(
+            model_name="syndication",
+            name="source_site_slug",
+            field=models.CharField(blank=True, default="", max_length=40),
+        ),
+        migrations.AddField(
+            model_name="syndication",
+            name="target_site_slug",
+            field=models.CharField(blank=True, default="", max_length=40),
+        ),
         migrations.RunPython(fill_slugs, migrations.RunPython.noop),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pages', '0002_provenance'),
+        ("pages", "0002_provenance"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='sitesettings',
-            name='require_two_factor',
-            field=models.BooleanField(default=False, help_text='管理员始终须启用两步验证；勾选后，本站所有用户（包括编辑）登录后台时都须使用手机验证码。', verbose_name='所有用户须启用两步验证'),
+            model_name="sitesettings",
+            name="require_two_factor",
+            field=models.BooleanField(
+                default=False,
+                help_text="管理员始终须启用两步验证；勾选后，本站所有用户（包括编辑）登录后台时都须使用手机验证码。",
+                verbose_name="所有用户须启用两步验证",
+            ),
         ),
     ]

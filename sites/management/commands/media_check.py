@@ -10,8 +10,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--site", help="one site's slug (default: every site)")
         parser.add_argument("--delete", action="store_true", help="remove the files found")
-        parser.add_argument("--older-than-minutes", type=float, default=60,
-                            help="leave younger files alone: an upload may not have committed yet (default 60)")
+        parser.add_argument(
+            "--older-than-minutes",
+            type=float,
+            default=60,
+            help="leave younger files alone: an upload may not have committed yet (default 60)",
+        )
 
     def handle(self, *, site, delete, older_than_minutes, **options):
         sites = Association.objects.order_by("pk")
@@ -31,5 +35,6 @@ class Command(BaseCommand):
             for path in report.files[:20] if not delete else []:
                 self.stdout.write(f"    {path}")
         verb = "removed" if delete else "found (run again with --delete to remove them)"
-        self.stdout.write(f"{total_files} orphan files, {total_bytes / 1024:.0f} KiB {verb}." if total_files
-                          else "No orphan files.")
+        self.stdout.write(
+            f"{total_files} orphan files, {total_bytes / 1024:.0f} KiB {verb}." if total_files else "No orphan files."
+        )

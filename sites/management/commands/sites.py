@@ -28,9 +28,11 @@ class Command(BaseCommand):
         admin.add_argument("--no-admin", action="store_true", help="create the site without an admin user")
         listing = actions.add_parser("list", help="every site with its level, parent, theme and domain")
         listing.add_argument("--kind")
-        for action, text in (("archive", "take a site offline, keeping its data"),
-                             ("unarchive", "bring an archived site back"),
-                             ("delete", "delete a site for good (schema, rows, media)")):
+        for action, text in (
+            ("archive", "take a site offline, keeping its data"),
+            ("unarchive", "bring an archived site back"),
+            ("delete", "delete a site for good (schema, rows, media)"),
+        ):
             one = actions.add_parser(action, help=text)
             one.add_argument("slug")
             if action == "delete":
@@ -68,15 +70,26 @@ class Command(BaseCommand):
 
     def _create(self, *, name, short_name, slug, kind, domain, parent, region, theme, admin_password, no_admin, **_):
         if not admin_password and not no_admin:
-            raise CommandError("未设置管理员密码：请用 --admin-password 设置（至少 12 个字符），"
-                               "或用 --no-admin 明确创建没有管理员的网站。")
+            raise CommandError(
+                "未设置管理员密码：请用 --admin-password 设置（至少 12 个字符），"
+                "或用 --no-admin 明确创建没有管理员的网站。"
+            )
         created = services.create_site(
-            name=name, short_name=short_name, slug=slug, kind=kind, domain=domain,
-            parent=self._site(parent) if parent else None, region=region, theme=theme,
-            admin=None if no_admin else services.SiteAdmin("admin", admin_password), progress=self._say,
+            name=name,
+            short_name=short_name,
+            slug=slug,
+            kind=kind,
+            domain=domain,
+            parent=self._site(parent) if parent else None,
+            region=region,
+            theme=theme,
+            admin=None if no_admin else services.SiteAdmin("admin", admin_password),
+            progress=self._say,
         )
-        self._say(f"Created {created.name} ({created.slug}) at {created.primary_domain}, "
-                  f"theme {created.theme} v{created.theme_version}.")
+        self._say(
+            f"Created {created.name} ({created.slug}) at {created.primary_domain}, "
+            f"theme {created.theme} v{created.theme_version}."
+        )
 
     def _list(self, *, kind, **_):
         rows = Association.objects.select_related("parent").prefetch_related("domains").order_by("id")
@@ -86,8 +99,10 @@ class Command(BaseCommand):
             state = "archived" if row.archived_at else "live"
             theme = f"{row.theme} v{row.theme_version}" if row.theme else "-"
             parent = row.parent.slug if row.parent else "-"
-            self.stdout.write(f"{row.slug:20} {row.get_kind_display():10} parent={parent:12} {theme:28} "
-                              f"{row.primary_domain or '-':30} {state}  {row.name}")
+            self.stdout.write(
+                f"{row.slug:20} {row.get_kind_display():10} parent={parent:12} {theme:28} "
+                f"{row.primary_domain or '-':30} {state}  {row.name}"
+            )
 
     def _archive(self, *, slug, **_):
         services.archive_site(association=self._site(slug))

@@ -31,8 +31,10 @@ class Command(BaseCommand):
         elif action == "locks":
             rows = selectors.locked_logins(schema_names=schemas)
             for row in rows:
-                self.stdout.write(f"{row.schema_name:20} {row.username:24} {row.ip_address or '-':40} "
-                                  f"{row.failures:3} failures, last {row.last_attempt:%Y-%m-%d %H:%M:%S}")
+                self.stdout.write(
+                    f"{row.schema_name:20} {row.username:24} {row.ip_address or '-':40} "
+                    f"{row.failures:3} failures, last {row.last_attempt:%Y-%m-%d %H:%M:%S}"
+                )
             self.stdout.write(f"{len(rows)} locked login(s).")
         else:
             if schemas is None:
@@ -42,8 +44,9 @@ class Command(BaseCommand):
                     services.reset_two_factor(username=options["username"])
             except ValidationError as error:
                 raise CommandError(" ".join(error.messages)) from None
-            self.stdout.write(f"Two-factor login of {options['username']} on {site} reset: "
-                              "they set it up again at their next login.")
+            self.stdout.write(
+                f"Two-factor login of {options['username']} on {site} reset: they set it up again at their next login."
+            )
 
     @staticmethod
     def _schemas(slug: str) -> list[str] | None:

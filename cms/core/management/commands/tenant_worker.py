@@ -6,8 +6,20 @@ from sites.worker import TenantWorker
 class Command(DbWorkerCommand):
     help = "Run background tasks, each in the schema of the site that enqueued it."
 
-    def handle(self, *, verbosity, queue_name, interval, batch, backend_name, startup_delay,
-               max_tasks, worker_id, exclude_queues, **options):
+    def handle(
+        self,
+        *,
+        verbosity,
+        queue_name,
+        interval,
+        batch,
+        backend_name,
+        startup_delay,
+        max_tasks,
+        worker_id,
+        exclude_queues,
+        **options,
+    ):
         self.configure_logging(verbosity)
         worker = TenantWorker(
             queue_names=queue_name.split(","),

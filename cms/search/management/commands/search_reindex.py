@@ -4,7 +4,9 @@ from cms.search.services import reindex_all
 
 
 class Command(BaseCommand):
-    help = "Rebuild every site's search index (and the Elasticsearch index when ELASTICSEARCH_URL is set), with progress."
+    help = (
+        "Rebuild every site's search index (and the Elasticsearch index when ELASTICSEARCH_URL is set), with progress."
+    )
 
     def handle(self, *args, **options):
         count = reindex_all(progress=self.stdout.write)
