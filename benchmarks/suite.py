@@ -16,12 +16,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-TARGETS = ["graphql", "provisioning", "network", "search", "loadtest"]
+TARGETS = ["graphql", "provisioning", "network", "search", "screening", "loadtest"]
 PEERS = {
     "graphql": "stock wagtail-grapple",
     "provisioning": "stock django-tenants",
     "network": "—",
     "search": "plain PostgreSQL",
+    "screening": "—",
     "loadtest": "—",
 }
 # The arguments of each benchmark at each size. Full: each command's own defaults (the bars' sizes).
@@ -31,6 +32,7 @@ SIZES = {
         "provisioning": ["--sites", "0", "--samples", "1", "--stock-samples", "1"],
         "network": ["--sites", "10", "--items", "3", "--requests", "5"],
         "search": ["--documents", "600"],
+        "screening": ["--screening-words", "500"],
         "loadtest": [
             "--sites",
             "2",
@@ -141,6 +143,20 @@ def rows_for(target: str, f: dict) -> list[tuple[str, str, str]]:
                 "p95 in-process / over HTTP",
                 f"{f['ours_p95_ms']:.1f} / {f['http_p95_ms']:.1f} ms",
                 f"{f['plain_p95_ms']:.1f} ms / -",
+            ),
+        ]
+    if target == "screening":
+        return [
+            (
+                f"chars/s with normalisation ({f['words']} words; target 6 M)",
+                f"{f['with_normalisation'] / 1e6:.1f} M",
+                "—",
+            ),
+            (f"one {f['article_chars']}-character article (target 5 ms)", f"{f['article_ms']:.2f} ms", "—"),
+            (
+                "recall on evasions / false alarms (targets 0.95 / 1 %)",
+                f"{f['recall']:.3f} / {f['false_alarms'] * 100:.2f} %",
+                "—",
             ),
         ]
     if target == "loadtest":

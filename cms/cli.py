@@ -166,6 +166,9 @@ def _parser() -> argparse.ArgumentParser:
         "target", choices=["graphql", "provisioning", "network", "search", "screening"], help="what to measure"
     )
     bench.add_argument(
+        "--screening-words", type=int, default=10_000, help="screening: words in the generated lexicon (default 10000)"
+    )
+    bench.add_argument(
         "--sites",
         type=int,
         default=1000,
@@ -537,7 +540,10 @@ def cmd_benchmark(args) -> int:
         if args.target == "screening":  # in process, on generated corpora (benchmarks/screening.py)
             from benchmarks import screening
 
-            print(screening.report(screening.measure()))
+            words = args.screening_words
+            figures = screening.measure(words=words, evasions=min(2000, words), clean=min(2000, words))
+            print(screening.report(figures))
+            _write_json(args, {"target": "screening", **figures})
             return 0
         if args.target == "provisioning":
             from benchmarks import provisioning

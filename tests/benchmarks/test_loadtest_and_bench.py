@@ -61,9 +61,12 @@ def test_the_bench_summary_has_a_row_for_every_benchmark_beside_its_peer(smoke_r
     for target in suite.TARGETS:
         assert re.search(rf"^{target} \(\d+ s\) ", summary, re.MULTILINE), f"no row for {target}:\n{summary}"
     assert "failed" not in summary and "every benchmark ran." in summary
+    assert re.search(
+        r"recall on evasions / false alarms \(targets 0.95 / 1 %\) +(0\.9\d\d|1\.000) / 0\.\d\d %", summary
+    )
     assert (
         "graphql: stock wagtail-grapple; provisioning: stock django-tenants; network: —; search: plain PostgreSQL;"
-        " loadtest: —." in summary
+        " screening: —; loadtest: —." in summary
     )
     assert re.search(r"throughput, answer cache +[\d.]+ req/s \([\d.]+x\) +[\d.]+ req/s", summary)
     assert re.search(r"nDCG@10 \(600 documents\) +0\.\d{3} +0\.\d{3}", summary)
