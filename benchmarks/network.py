@@ -251,7 +251,7 @@ def build_network(
             for name, short, _ in ASSOCIATIONS[: shape[Kind.NATIONAL_ASSOCIATION]]
         ]
     )
-    for site, (_, _, art) in zip(associations, ASSOCIATIONS, strict=True):
+    for site, (_, _, art) in zip(associations, ASSOCIATIONS, strict=False):
         association_art[site.pk] = art.value
     provinces = create(
         [
