@@ -102,6 +102,8 @@ def test_every_process_of_cms_up_can_be_killed_and_the_network_heals_losing_noth
     while "PostgreSQL stopped unexpectedly" not in cms.output and time.monotonic() - started < HEAL_SECONDS:
         time.sleep(0.1)  # (its sessions may answer a moment longer: the outage starts when cms up sees it)
     seconds, bad = until_healed(cms, started)
+    while "PostgreSQL is back" not in cms.output and time.monotonic() - started < HEAL_SECONDS:
+        time.sleep(0.1)  # (requests may succeed a moment before cms up has said so)
     assert "PostgreSQL is back" in cms.output, cms.output[-3000:]
     table.append(("PostgreSQL (postmaster)", bad, seconds))
     write("数据库恢复后写入")
