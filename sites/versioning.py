@@ -20,12 +20,6 @@ CONTENT_APPS = {"wagtailcore", "pages", "media", "wagtailimages", "wagtaildocs",
 NOT_CONTENT = (AbstractRendition, BaseLogEntry, ReferenceIndex, Revision)
 
 
-def current_version(*, schema_name: str | None = None) -> int:
-    """The content version of the site in `schema_name` (default: the connection's schema)."""
-    found = Association.objects.filter(schema_name=schema_name or connection.schema_name)
-    return found.values_list("content_version", flat=True).first() or 0
-
-
 def bump_version(*, schema_name: str | None = None) -> None:
     """Move on the version of the site in `schema_name` (default: the connection's schema).
 
