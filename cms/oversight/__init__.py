@@ -1,0 +1,1 @@
+"""Central office oversight: registry compliance, inspection scores, link checks, reach and model sites."""

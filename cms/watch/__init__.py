@@ -1,0 +1,1 @@
+"""Public-opinion watch (舆情): sources, topic rules, events and their handling."""
