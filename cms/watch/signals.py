@@ -1,0 +1,26 @@
+"""Thin receivers: the national index tells the watch what was published or taken down."""
+
+from django.db import transaction
+from django.dispatch import receiver
+from django_tenants.utils import schema_context
+
+from cms.network import index
+
+from . import jobs, network, services
+
+
+@receiver(index.entries_synced)
+def pages_synced(sender, site, entries, **kwargs):
+    changed = network.changed_pages(site=site, entries=entries)
+    if changed:
+        # Enqueued from the site's schema (the worker runs it there, where the pages are), after commit.
+        def enqueue():
+            with schema_context(site.schema_name):
+                jobs.watch_pages.enqueue(site.pk, changed)
+
+        transaction.on_commit(enqueue)
+
+
+@receiver(index.entries_removed)
+def pages_removed(sender, site, page_ids, **kwargs):
+    services.mark_documents_removed(site=site, page_ids=page_ids)
