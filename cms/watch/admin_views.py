@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from django_tenants.utils import get_public_schema_name
 from wagtail.admin import messages
 
-from . import selectors, services
+from . import scheduling, selectors, services
 from .models import Event, Source
 
 
@@ -76,6 +76,6 @@ def handle_event(request, event_id: int):
 def fetch_source(request, source_id: int):
     _central_office(request, "watch.change_source")
     source = get_object_or_404(Source, pk=source_id, kind=Source.Kind.FEED)
-    services.fetch_now(source=source)
+    scheduling.fetch_now(source=source)
     messages.success(request, f"已安排立即抓取“{source.name}”，稍后刷新查看结果。")
     return redirect("watch_sources:inspect", source.pk)

@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 
 BUILTIN_SOURCES = {Source.Kind.NETWORK: "网站群内容", Source.Kind.OPINIONS: "意见建议"}
 MAX_TEXT = 20_000
-QUEUED_FOR_AT_MOST = timedelta(minutes=15)  # a queued fetch not started by then is queued again
 
 
 # --- Topics and their compiled rules ---
@@ -330,34 +329,6 @@ def mark_alerts_read(*, user, event_ids: list[int] | None = None) -> int:
 
 
 # --- Feeds, fetched by the worker ---
-
-
-def enqueue_due_fetches() -> int:
-    """Queue a fetch for every enabled feed that is due and not already queued. Called once a minute."""
-    from . import jobs
-
-    now = timezone.now()
-    with schema_context(get_public_schema_name()), transaction.atomic():
-        due = list(
-            Source.objects.select_for_update(skip_locked=True)
-            .filter(kind=Source.Kind.FEED, enabled=True)
-            .exclude(next_fetch_at__gt=now)
-            .exclude(fetch_queued_at__gt=now - QUEUED_FOR_AT_MOST)
-            .values_list("pk", flat=True)
-        )
-        Source.objects.filter(pk__in=due).update(fetch_queued_at=now)
-        for source_id in due:
-            jobs.fetch_feed.enqueue(source_id)  # enqueued from public: runs in public
-    return len(due)
-
-
-def fetch_now(*, source: Source) -> None:
-    """Queue one fetch at once (the admin's 立即抓取)."""
-    from . import jobs
-
-    with schema_context(get_public_schema_name()), transaction.atomic():
-        Source.objects.filter(pk=source.pk).update(fetch_queued_at=timezone.now())
-        jobs.fetch_feed.enqueue(source.pk)
 
 
 def fetch_source(*, source_id: int) -> dict:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cms.watch import services
+from cms.watch import scheduling, services
 from cms.watch.models import Document, Event, Match, Source
 
 from .conftest import feed_source, run_queued_tasks
@@ -23,8 +23,8 @@ def test_an_event_from_a_local_feed_end_to_end_through_the_worker(topic, fast_fe
         )
         source = feed_source(server.url("/feed.xml"))
         # When the scheduler queues due feeds and the worker runs them
-        assert services.enqueue_due_fetches() == 1
-        assert services.enqueue_due_fetches() == 0  # already queued: not twice
+        assert scheduling.enqueue_due_fetches() == 1
+        assert scheduling.enqueue_due_fetches() == 0  # already queued: not twice
         results = run_queued_tasks()
     # Then the task succeeded, the items are stored and the two matching ones form one event
     assert [r.status for r in results] == ["SUCCESSFUL"]
@@ -119,7 +119,7 @@ def test_bad_feeds_do_not_harm_the_worker_or_the_other_feeds(topic, fast_feeds):
         server.routes["/good.xml"] = (200, {}, rss(("g1", "文联抄袭", "")))
         bad = [feed_source(server.url(p), name=p) for p in ("/slow.xml", "/html.xml", "/loop-a", "/bomb.xml")]
         good = feed_source(server.url("/good.xml"), name="good")
-        services.enqueue_due_fetches()
+        scheduling.enqueue_due_fetches()
         results = run_queued_tasks()
     # Every task finished normally (a bad feed is an outcome, not a crash) and the good feed was imported
     assert len(results) == 5 and {r.status for r in results} == {"SUCCESSFUL"}
