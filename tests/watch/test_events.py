@@ -241,3 +241,21 @@ def test_graphql_events_for_a_staff_session_with_permission(client, many_events,
     assert {item["stageName"] for item in data["items"]} == {"监测"}
     too_many = post(client, EVENTS, {"first": 101})
     assert too_many.status_code == 400
+
+
+def test_the_watch_admin_lists_sources_topics_and_events_in_the_central_office_only(client, topic, handler):
+    services.ingest(source="opinions", text="文联抄袭")
+    handler.is_superuser = True
+    handler.save()
+    client.force_login(handler)
+    for url, words in (
+        ("/admin/watch_sources/", "意见建议"),
+        ("/admin/watch_topics/", "抄袭风波"),
+        ("/admin/watch_events/", "处置记录"),
+    ):
+        page = client.get(url, HTTP_HOST=HOSTS["central"])
+        assert page.status_code == 200 and words in page.content.decode()
+    # Events are not made by hand
+    assert client.get("/admin/watch_events/new/", HTTP_HOST=HOSTS["central"]).status_code in (302, 403)
+    # And a site's admin shows none of it
+    assert "舆情监测" not in client.get("/admin/", HTTP_HOST=HOSTS["alpha"]).content.decode()
