@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 from django_tenants.utils import get_public_schema_name
 from wagtail.admin import messages
 
@@ -72,10 +71,12 @@ def handle_event(request, event_id: int):
     return render(request, "watch/handle_event.html", context)
 
 
-@require_POST
 def fetch_source(request, source_id: int):
+    """立即抓取: a confirmation (GET), then the fetch queued for the worker (POST)."""
     _central_office(request, "watch.change_source")
     source = get_object_or_404(Source, pk=source_id, kind=Source.Kind.FEED)
-    scheduling.fetch_now(source=source)
-    messages.success(request, f"已安排立即抓取“{source.name}”，稍后刷新查看结果。")
-    return redirect("watch_sources:inspect", source.pk)
+    if request.method == "POST":
+        scheduling.fetch_now(source=source)
+        messages.success(request, f"已安排立即抓取“{source.name}”，稍后刷新查看结果。")
+        return redirect("watch_sources:inspect", source.pk)
+    return render(request, "watch/fetch_source.html", {"source": source, "page_title": f"立即抓取：{source.name}"})

@@ -4,7 +4,6 @@ schema holds the text. Nothing here scans schemas: only the pages the index just
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Q
 from wagtail.models import Page
 
 from cms.review.selectors import page_text
@@ -18,21 +17,9 @@ def external_id(site_id: int, page_id: int) -> str:
     return f"{site_id}:{page_id}"
 
 
-def changed_pages(*, site: Association, entries) -> list[list]:
-    """[page_id, version] of the synced entries the watch has not seen in this version (one query)."""
-    wanted = {external_id(site.pk, entry.page_id): entry for entry in entries}
-    if not wanted:
-        return []
-    seen = dict(
-        Document.objects.filter(
-            Q(source__kind=Source.Kind.NETWORK), site=site, external_id__in=list(wanted)
-        ).values_list("external_id", "version")
-    )
-    return [
-        [entry.page_id, entry.updated_at.isoformat()]
-        for key, entry in wanted.items()
-        if seen.get(key) != entry.updated_at.isoformat()
-    ]
+def page_versions(*, entries) -> list[list]:
+    """[page_id, version] of the synced entries (a version is the page's last publishing time)."""
+    return [[entry.page_id, entry.updated_at.isoformat()] for entry in entries]
 
 
 def ingest_pages(*, site_id: int, pages: list[list]) -> int:
@@ -43,6 +30,17 @@ def ingest_pages(*, site_id: int, pages: list[list]) -> int:
     if connection.schema_name != site.schema_name:
         raise RuntimeError(f"Pages of site {site_id} are read in its own schema, not {connection.schema_name}")
     versions = {page_id: version for page_id, version in pages}
+    seen = dict(
+        Document.objects.filter(
+            source__kind=Source.Kind.NETWORK,
+            site=site,
+            external_id__in=[external_id(site.pk, page_id) for page_id in versions],
+        ).values_list("external_id", "version")
+    )
+    # A site re-indexed whole (a new domain, its settings saved) sends every page: only changed ones are read.
+    versions = {
+        page_id: version for page_id, version in versions.items() if seen.get(external_id(site.pk, page_id)) != version
+    }
     items = []
     for page in Page.objects.live().filter(pk__in=list(versions)).specific():
         texts = page_text(page)

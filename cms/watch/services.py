@@ -124,7 +124,7 @@ def ingest_many(*, source: Source, items: list[Incoming]) -> list[Match]:
             row["external_id"]: row
             for row in Document.objects.filter(
                 source=source, external_id__in=[item.external_id[:500] for item in items]
-            ).values("id", "external_id", "content_hash")
+            ).values("id", "external_id", "content_hash", "version")
         }
         to_match: list[Document] = []
         for item in items:
@@ -134,6 +134,8 @@ def ingest_many(*, source: Source, items: list[Incoming]) -> list[Match]:
             digest = hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()
             known = existing.get(external_id)
             if known and known["content_hash"] == digest:
+                if item.version and known["version"] != item.version[:40]:  # republished unchanged
+                    Document.objects.filter(pk=known["id"]).update(version=item.version[:40], removed_at=None)
                 continue
             fields = {
                 "url": (item.url or "")[:1000],
@@ -150,7 +152,12 @@ def ingest_many(*, source: Source, items: list[Incoming]) -> list[Match]:
                 document = Document(pk=known["id"], source=source, external_id=external_id, **fields)
             else:
                 document = Document.objects.create(source=source, external_id=external_id, **fields)
-            existing[external_id] = {"id": document.pk, "external_id": external_id, "content_hash": digest}
+            existing[external_id] = {
+                "id": document.pk,
+                "external_id": external_id,
+                "content_hash": digest,
+                "version": item.version[:40],
+            }
             to_match.append(document)
         return _match(to_match)
 

@@ -11,7 +11,8 @@ from . import jobs, network, services
 
 @receiver(index.entries_synced)
 def pages_synced(sender, site, entries, **kwargs):
-    changed = network.changed_pages(site=site, entries=entries)
+    # No query here: nothing the watch does can slow down or break the publishing transaction.
+    changed = network.page_versions(entries=entries)
     if changed:
         # Enqueued from the site's schema (the worker runs it there, where the pages are), after commit.
         def enqueue():

@@ -3,12 +3,14 @@ alerts on the dashboard. Sites' own admins show none of it (their schemas can se
 through the search path, so every view refuses outside the public schema)."""
 
 from django.db import connection
-from django.urls import path
+from django.urls import path, reverse
 from django_tenants.utils import get_public_schema_name
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
+from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import ListingButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
@@ -56,8 +58,23 @@ register_permission_policy(Topic, CentralOfficePermissionPolicy(Topic))
 register_permission_policy(Event, EventPermissionPolicy(Event))
 
 
+class SourceIndexView(generic.IndexView):
+    def get_list_more_buttons(self, instance):
+        buttons = list(super().get_list_more_buttons(instance))
+        if instance.kind == Source.Kind.FEED and self.permission_policy.user_has_permission(
+            self.request.user, "change"
+        ):
+            buttons.append(
+                ListingButton(
+                    "立即抓取", reverse("watch_source_fetch", args=[instance.pk]), icon_name="download", priority=5
+                )
+            )
+        return buttons
+
+
 class SourceViewSet(ModelViewSet):
     model = Source
+    index_view_class = SourceIndexView
     icon = "link"
     menu_label = "监测来源"
     form_fields = ["name", "kind", "url", "enabled", "interval_minutes"]

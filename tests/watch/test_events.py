@@ -150,7 +150,7 @@ def test_a_rule_that_does_not_parse_is_refused_by_the_admin_form_and_recorded_if
 
 
 def test_pages_published_on_the_network_are_watched_through_the_national_index(
-    alpha, topic, django_capture_on_commit_callbacks
+    alpha, beta, topic, django_capture_on_commit_callbacks
 ):
     before = timezone.now()
     # When a site publishes an article about the topic (the index syncs it; the watch queues a task)
@@ -163,13 +163,32 @@ def test_pages_published_on_the_network_are_watched_through_the_national_index(
     document = Document.objects.get(external_id=f"{alpha.pk}:{page.pk}")
     assert document.site == alpha and document.source.kind == "network"
     assert Event.objects.get(topic=topic).match_count == 1
-    # And unpublishing marks it removed, the event keeps it
+    # And the site re-indexed whole (its settings saved, say) has its unchanged pages skipped by the task
     from django_tenants.utils import schema_context
 
+    from cms.network.index import reindex_site
+    from cms.watch.network import ingest_pages
+
+    def resync():
+        started = timezone.now()
+        with django_capture_on_commit_callbacks(execute=True):
+            reindex_site(alpha)
+        connection.set_schema_to_public()
+        return run_queued_tasks("cms.watch.jobs.watch_pages", after=started)
+
+    resync()  # the first may read the site's other pages, made before this test (their tasks never ran)
+    again = resync()
+    assert again and {r.status for r in again} == {"SUCCESSFUL"}
+    assert [r.return_value for r in again] == [0] * len(again)
+    # And the task refuses to read a site's pages from another site's schema
+    with schema_context(beta.schema_name), pytest.raises(RuntimeError, match="own schema"):
+        ingest_pages(site_id=alpha.pk, pages=[[page.pk, "x"]])
+    # And unpublishing marks it removed, the event keeps it
     with schema_context(alpha.schema_name):
         page.unpublish()
     document.refresh_from_db()
     assert document.removed_at is not None
+    assert Event.objects.get(topic=topic).match_count == 1
 
 
 EVENTS = """query($first: Int) { watchEvents(first: $first) {
@@ -259,3 +278,21 @@ def test_the_watch_admin_lists_sources_topics_and_events_in_the_central_office_o
     assert client.get("/admin/watch_events/new/", HTTP_HOST=HOSTS["central"]).status_code in (302, 403)
     # And a site's admin shows none of it
     assert "舆情监测" not in client.get("/admin/", HTTP_HOST=HOSTS["alpha"]).content.decode()
+
+
+def test_fetch_now_asks_first_then_queues_the_feed_for_the_worker(client, handler):
+    from django_tasks_db.models import DBTaskResult
+
+    from cms.watch.models import Source
+
+    handler.is_superuser = True
+    handler.save()
+    client.force_login(handler)
+    source = Source.objects.create(name="订阅", kind="feed", url="http://127.0.0.1:9/feed.xml")
+    listing = client.get("/admin/watch_sources/", HTTP_HOST=HOSTS["central"]).content.decode()
+    url = f"/admin/watch/sources/{source.pk}/fetch/"
+    assert url in listing
+    assert "立即抓取订阅源" in client.get(url, HTTP_HOST=HOSTS["central"]).content.decode()
+    assert client.post(url, HTTP_HOST=HOSTS["central"]).status_code == 302
+    queued = DBTaskResult.objects.filter(task_path="cms.watch.jobs.fetch_feed").latest("enqueued_at")
+    assert queued.args_kwargs["args"] == [source.pk] and queued.args_kwargs["schema"] == "public"
