@@ -52,6 +52,24 @@ def counts_over_time(*, event_ids: list[int], bucket: str = "day") -> dict[int, 
     return counts
 
 
+def topic_counts(
+    *, topic_ids: list[int], bucket: str = "day", since: datetime
+) -> dict[int, list[tuple[datetime, int]]]:
+    """Matches per day or hour since `since` for each topic (all its events): one query for all of them."""
+    trunc = {"day": TruncDay, "hour": TruncHour}[bucket]
+    rows = (
+        Match.objects.filter(topic_id__in=topic_ids, matched_at__gte=since)
+        .annotate(bucket=trunc("matched_at", tzinfo=ZoneInfo(settings.TIME_ZONE)))
+        .values("topic_id", "bucket")
+        .annotate(count=Count("id"))
+        .order_by("topic_id", "bucket")
+    )
+    counts: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+    for row in rows:
+        counts[row["topic_id"]].append((row["bucket"], row["count"]))
+    return counts
+
+
 def recent_matches(*, event_ids: list[int], per_event: int) -> dict[int, list[Match]]:
     """The latest `per_event` matches of each event, with their documents and sources: one query."""
     from django.db.models import F, Window

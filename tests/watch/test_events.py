@@ -296,3 +296,29 @@ def test_fetch_now_asks_first_then_queues_the_feed_for_the_worker(client, handle
     assert client.post(url, HTTP_HOST=HOSTS["central"]).status_code == 302
     queued = DBTaskResult.objects.filter(task_path="cms.watch.jobs.fetch_feed").latest("enqueued_at")
     assert queued.args_kwargs["args"] == [source.pk] and queued.args_kwargs["schema"] == "public"
+
+
+TOPICS = "{ watchTopics { name ruleError counts(by: DAY, days: 7) { at count } } }"
+
+
+def test_graphql_topics_with_their_daily_counts_cost_the_same_queries_however_many(client, handler):
+    handler.is_superuser = True
+    handler.save()
+    client.force_login(handler)
+
+    def run(n):
+        for k in range(n):
+            topic = Topic.objects.create(name=f"话题{n}-{k}", rule=f"词{n}x{k}")
+            services.ingest(source="opinions", text=f"词{n}x{k}", external_id=f"t{n}-{k}")
+            services.ingest(source="opinions", text=f"又见词{n}x{k}", external_id=f"u{n}-{k}")
+            assert topic.events.get().match_count == 2
+        with CaptureQueriesContext(connection) as queries:
+            data = post(client, TOPICS).json()["data"]["watchTopics"]
+        return data, len(queries)
+
+    small, small_queries = run(2)
+    large, large_queries = run(5)
+    assert len(large) == 7 and all(sum(c["count"] for c in topic["counts"]) == 2 for topic in large)
+    assert small_queries == large_queries
+    bad = post(client, "{ watchTopics { counts(days: 90) { count } } }")
+    assert bad.status_code == 400 and "between 1 and 31" in bad.json()["errors"][0]["message"]

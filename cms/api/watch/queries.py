@@ -10,7 +10,10 @@ loaded for the whole page of events in one query.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import graphene
+from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from cms.api.core.errors import ClientError
@@ -65,6 +68,14 @@ def _batch(info, name: str, loader, pk: int, key=None) -> dict:
     return loaded[1]
 
 
+class WatchCount(graphene.ObjectType):
+    at = graphene.DateTime(required=True, description="Start of the day or hour (Asia/Shanghai)")
+    count = graphene.Int(required=True)
+
+
+MAX_DAYS = 31
+
+
 class WatchTopic(graphene.ObjectType):
     id = graphene.ID(required=True)
     name = graphene.String(required=True)
@@ -73,14 +84,31 @@ class WatchTopic(graphene.ObjectType):
     threshold = graphene.Int(required=True)
     window_hours = graphene.Int(required=True)
     rule_error = graphene.String(description="Why the rule cannot be used, if it cannot (Chinese)")
+    counts = graphene.List(
+        graphene.NonNull(WatchCount),
+        required=True,
+        by=graphene.Argument(CountBucket, default_value="day"),
+        days=graphene.Int(default_value=7, description=f"The last 1 to {MAX_DAYS} days"),
+        description="Matches of the topic (all its events) per day or hour, oldest first",
+    )
 
     def resolve_rule_error(parent, info):
         return parent.rule_error or None
 
-
-class WatchCount(graphene.ObjectType):
-    at = graphene.DateTime(required=True, description="Start of the day or hour (Asia/Shanghai)")
-    count = graphene.Int(required=True)
+    def resolve_counts(parent, info, by, days):
+        if not 1 <= days <= MAX_DAYS:
+            raise ClientError(f"`counts(days:)` must be between 1 and {MAX_DAYS}; got {days}.")
+        bucket = enum_value(by)
+        cache = info.context.__dict__.setdefault("_cms_watch_topic_counts", {})
+        loaded = cache.get((bucket, days))
+        if loaded is None or parent.pk not in loaded[0]:
+            ids = info.context.__dict__.setdefault("_cms_watch_topic_ids", set()) | {parent.pk}
+            since = timezone.now() - timedelta(days=days)
+            loaded = cache[(bucket, days)] = (
+                ids,
+                selectors.topic_counts(topic_ids=sorted(ids), bucket=bucket, since=since),
+            )
+        return [{"at": at, "count": count} for at, count in loaded[1].get(parent.pk, [])]
 
 
 class WatchMatch(graphene.ObjectType):
@@ -221,4 +249,6 @@ class WatchQuery:
 
     def resolve_watch_topics(root, info):
         require_watch_reader(info)
-        return list(selectors.topics()[:100])
+        topics = list(selectors.topics()[:100])
+        info.context.__dict__.setdefault("_cms_watch_topic_ids", set()).update(topic.pk for topic in topics)
+        return topics
