@@ -17,3 +17,25 @@ def watch_pages(site_id: int, pages: list[list]) -> int:
     from .network import ingest_pages
 
     return ingest_pages(site_id=site_id, pages=pages)
+
+
+@task()
+def watch_opinion(
+    external_id: str, text: str, title: str, url: str, published_at: str | None, site_id: int | None
+) -> int:
+    """Match one opinion of the opinions channel (enqueued from public, after the opinion was saved)."""
+    from datetime import datetime
+
+    from sites.models import Association
+
+    return len(
+        services.ingest(
+            source="opinions",
+            external_id=external_id,
+            text=text,
+            title=title,
+            url=url,
+            published_at=datetime.fromisoformat(published_at) if published_at else None,
+            site=Association.objects.filter(pk=site_id).first() if site_id else None,
+        )
+    )

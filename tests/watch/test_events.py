@@ -322,3 +322,26 @@ def test_graphql_topics_with_their_daily_counts_cost_the_same_queries_however_ma
     assert small_queries == large_queries
     bad = post(client, "{ watchTopics { counts(days: 90) { count } } }")
     assert bad.status_code == 400 and "between 1 and 31" in bad.json()["errors"][0]["message"]
+
+
+def test_an_opinion_from_the_opinions_channel_is_matched_by_the_worker_after_commit(
+    alpha, topic, django_capture_on_commit_callbacks
+):
+    from cms.watch.signals import opinion_received
+
+    before = timezone.now()
+    # Given the opinions channel's signal, sent from a site while saving an opinion
+    from django_tenants.utils import schema_context
+
+    with schema_context(alpha.schema_name), django_capture_on_commit_callbacks(execute=True):
+        opinion_received(
+            sender=None, external_id="opinion-7", text="建议文联严查抄袭", site=alpha, published_at=timezone.now()
+        )
+        assert not Document.objects.exists()  # nothing done in the submitting transaction
+    # When the worker runs the queued task (in public: the watch is the central office's)
+    results = run_queued_tasks("cms.watch.jobs.watch_opinion", after=before)
+    # Then the opinion is matched, with its site
+    assert [(r.status, r.return_value) for r in results] == [("SUCCESSFUL", 1)]
+    document = Document.objects.get(external_id="opinion-7")
+    assert (document.source.kind, document.site) == ("opinions", alpha)
+    assert Event.objects.get(topic=topic).match_count == 1
