@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
 import secrets
 import signal
@@ -862,7 +863,7 @@ def _free_port() -> int:
 
 
 def _run_scheduler(stop: threading.Event) -> None:
-    """Scheduled publishing for every site, once a minute, from this one process."""
+    """Scheduled publishing for every site, and queueing the opinion watch's due feeds, once a minute."""
     from django.core.management import call_command
     from django.db import connections
 
@@ -871,6 +872,12 @@ def _run_scheduler(stop: threading.Event) -> None:
             call_command("publish_scheduled_all")
         except BaseException as error:  # keep serving; report and try again next minute
             print(f"cms: scheduled publishing failed: {error}", file=sys.stderr)
+        finally:
+            connections.close_all()
+        try:
+            call_command("watch_fetch", stdout=io.StringIO())  # queue the opinion watch's due feeds
+        except BaseException as error:
+            print(f"cms: queueing the opinion watch's feeds failed: {error}", file=sys.stderr)
         finally:
             connections.close_all()
 

@@ -120,6 +120,12 @@ def reads_network(query: str, *, central: bool) -> bool:
     return any(word in query for word in words)
 
 
+def reads_private(query: str) -> bool:
+    """Whether a query reads what only some may see (the opinion watch): never cached, answered privately.
+    Textual, as reads_network: a field's name is always in the query's text, whatever aliases it has."""
+    return "watch" in query.lower()
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 class SiteGraphQLView(GraphQLView):
     """graphene-django's view with our limits; one query per request; cached answers; cacheable GETs.
@@ -165,7 +171,7 @@ class SiteGraphQLView(GraphQLView):
                 400, f"Query is {len(query)} characters; the maximum query size is {limits.max_query_chars}."
             )
         request.cms_allow_introspection = self._allows_introspection(request)
-        preview = bool(query and uses_preview_token(query))
+        preview = bool(query and (uses_preview_token(query) or reads_private(query)))
         cache_key = None
         # The database cannot be reached (routed from the last route seen): cached answers only.
         degraded = getattr(request, "cms_database_unavailable", False)

@@ -3,6 +3,7 @@ from wagtail import hooks
 from .network.queries import NetworkQuery
 from .pages.queries import PagesQuery
 from .search.queries import SearchQueryMixin
+from .watch.queries import WatchQuery
 
 
 @hooks.register("register_schema_query")
@@ -10,6 +11,7 @@ def add_site_queries(query_mixins):
     query_mixins.append(PagesQuery)
     query_mixins.append(NetworkQuery)
     query_mixins.append(SearchQueryMixin)
+    query_mixins.append(WatchQuery)
 
 
 @hooks.register("register_rich_text_features", order=100)

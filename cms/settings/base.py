@@ -68,6 +68,7 @@ SHARED_APPS = [
     "cms.network",
     "cms.search",
     "cms.review",
+    "cms.watch",  # public-opinion watch: the central office's, in the public schema
     "graphene_django",
     "graphene_django_graphiql_static",  # GraphiQL's scripts and styles, served locally (no CDN)
     "grapple",
@@ -171,6 +172,13 @@ TASKS = {"default": {"BACKEND": "sites.tasks.TenantDatabaseBackend"}}
 CMS_TASK_LEASE_GRACE_SECONDS = int(os.environ.get("CMS_TASK_LEASE_GRACE_SECONDS", 10))
 # A task whose worker died this many times is failed rather than retried (it may be what kills them).
 CMS_TASK_MAX_ATTEMPTS = int(os.environ.get("CMS_TASK_MAX_ATTEMPTS", 5))
+
+# --- Public-opinion watch (cms/watch): the office's RSS/Atom feeds, fetched by the worker ---
+CMS_WATCH_CONNECT_TIMEOUT = float(os.environ.get("CMS_WATCH_CONNECT_TIMEOUT", 5))
+CMS_WATCH_READ_TIMEOUT = float(os.environ.get("CMS_WATCH_READ_TIMEOUT", 15))
+CMS_WATCH_TOTAL_TIMEOUT = float(os.environ.get("CMS_WATCH_TOTAL_TIMEOUT", 60))  # the whole download
+CMS_WATCH_MAX_BYTES = int(os.environ.get("CMS_WATCH_MAX_BYTES", 5 * 1024 * 1024))
+CMS_WATCH_MAX_REDIRECTS = int(os.environ.get("CMS_WATCH_MAX_REDIRECTS", 5))
 
 # --- Users, auth, i18n ---
 
