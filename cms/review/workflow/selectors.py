@@ -155,6 +155,7 @@ def pending_steps(
                 step.refused[candidate.pk] = why
             else:
                 step.reviewers.append(_name(candidate))
+        step.reviewers.sort()
         if user is not None:
             may_act = user.pk in candidates or user.is_superuser
             if not may_act or _refusal(task, state, user.pk, latest_editor.get(pid), approved):
