@@ -23,8 +23,16 @@ def refuse_unscreened_publish(request, page):
     problem = refusal(revision=revision, site=site_of_schema())
     if problem is None:
         return None
-    messages.error(request, str(problem))
+    messages.error(request, str(problem), buttons=override_buttons(problem, page.pk))
     return redirect("wagtailadmin_pages:edit", page.pk)
+
+
+def override_buttons(problem, page_id: int) -> list:
+    """A review-level refusal offers the reviewer the override form (block-level hits cannot be overridden)."""
+    result = getattr(problem, "result", None)
+    if result is None or result.blocked or not result.needs_review:
+        return []
+    return [messages.button(reverse("review_override_new", args=[page_id]), "填写理由放行")]
 
 
 # --- The 内容安全 admin, the review queue on the dashboard, and who must act on a page in review ---

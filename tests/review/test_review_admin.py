@@ -221,3 +221,33 @@ def test_lexicon_import_through_the_admin_is_all_or_nothing_with_line_numbered_e
     browser.post(reverse("review_lexicon_remove"), {"entry": [entry.pk]})
     assert not LexiconEntry.objects.filter(pk=entry.pk).exists()
     assert LexiconChange.objects.filter(site=gamma, action="remove", actor="admin").exists()
+
+
+def test_a_reviewer_lets_a_review_level_hit_go_live_from_the_admin_with_a_written_reason(gamma):
+    # given a draft whose text holds a review-level word
+    from cms.pages.models import ArticlePage
+    from cms.review.models import ScreeningOverride
+    from tests.factories import make_section
+
+    services.add_entry(site=None, word="审核词乙", actor="central", category="政治", level="review")
+    with schema_context(gamma.schema_name):
+        section = make_section(gamma, "放行栏目", "overrides")
+        article = ArticlePage(title="需放行的稿件", body=[{"type": "paragraph", "value": "<p>提到审核词乙</p>"}])
+        article.live = False
+        section.add_child(instance=article)
+        revision = article.save_revision()
+    url = reverse("review_override_new", args=[article.pk])
+    admin = Browser(gamma)
+    # then the form shows the hit; a reason too short is refused and nothing is recorded
+    assert "审核词乙" in admin.html(url)
+    assert admin.post(url, {"reason": "可以"}).status_code == 200
+    assert not ScreeningOverride.objects.filter(site=gamma).exists()
+    # when the reviewer writes a reason, it is recorded and the revision may go live
+    response = admin.post(url, {"reason": "已核实出处，属正常引用"})
+    assert (response.status_code, response["Location"]) == (302, f"/admin/pages/{article.pk}/edit/")
+    override = ScreeningOverride.objects.get(site=gamma, revision_id=revision.pk)
+    assert (override.user_name, override.words, override.reason) == ("admin", ["审核词乙"], "已核实出处，属正常引用")
+    with schema_context(gamma.schema_name):
+        revision.publish()
+        assert ArticlePage.objects.get(pk=article.pk).live
+    assert "已核实出处" in admin.html(reverse("review_overrides"))

@@ -111,8 +111,13 @@ class ReviewTask(AbstractGroupApprovalTask):
             request = current_request.get()
             if request is None:
                 raise
-            messages.error(request, str(refused) or "未能通过本步骤。")
-            return reverse("wagtailadmin_pages:edit", args=[task_state.workflow_state.object_id])
+            page_id = task_state.workflow_state.object_id
+            result = getattr(refused, "result", None)  # screening's refusal carries its hits
+            buttons = []
+            if result is not None and result.needs_review and not result.blocked:
+                buttons = [messages.button(reverse("review_override_new", args=[page_id]), "填写理由放行")]
+            messages.error(request, str(refused) or "未能通过本步骤。", buttons=buttons)
+            return reverse("wagtailadmin_pages:edit", args=[page_id])
 
     def get_task_states_user_can_moderate(self, user, **kwargs):
         states = super().get_task_states_user_can_moderate(user, **kwargs)
