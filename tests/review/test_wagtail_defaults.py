@@ -135,3 +135,53 @@ def test_the_migration_leaves_what_editors_made_or_use(gamma):
         assert not Workflow.objects.get(pk=workflow.pk).active
         assert not WorkflowPage.objects.filter(workflow=workflow).exists()
         assert list(Group.objects.filter(name__in=DEFAULT_NAMES).values_list("name", flat=True)) == ["Moderators"]
+
+
+def test_an_existing_site_s_theme_steps_become_review_steps_in_place(gamma):
+    # given a site made before the change: the theme's 三审三校 of group approval tasks, a page in
+    # review at 初审 submitted by the writer, and a workflow an editor made
+    import pytest
+
+    from cms.pages.models import ArticlePage
+    from cms.review.workflow.models import ApprovalRefused
+    from tests.factories import make_section
+
+    converting = importlib.import_module("cms.review.workflow.migrations.0003_theme_steps_refuse_self_approval")
+    with schema_context(gamma.schema_name):
+        editors, chiefs = Group.objects.get(name="编辑"), Group.objects.create(name="审核")
+        workflow = Workflow.objects.create(name="三审三校")
+        tasks = {}
+        for order, (name, group) in enumerate((("初审", editors), ("复审", chiefs), ("终审", chiefs))):
+            tasks[name] = GroupApprovalTask.objects.create(name=name)
+            tasks[name].groups.set([group])
+            WorkflowTask.objects.create(workflow=workflow, task=tasks[name], sort_order=order)
+        own = Workflow.objects.create(name="自建流程")
+        own_task = GroupApprovalTask.objects.create(name="初审")
+        WorkflowTask.objects.create(workflow=own, task=own_task, sort_order=0)
+        section = make_section(gamma, "旧流程栏目", "old-review")
+        WorkflowPage.objects.create(page=Page.objects.get(pk=section.pk), workflow=workflow)
+        writer = User.objects.create_user(username="old-writer", password="pw-old-writer-1")
+        editor = User.objects.create_user(username="old-editor2", password="pw-old-editor-2")
+        for user in (writer, editor):
+            user.groups.add(editors)
+        article = ArticlePage(title="旧流程中的稿件", live=False)
+        section.add_child(instance=article)
+        article.save_revision(user=writer)
+        workflow.start(article, writer)
+        # when the migration runs
+        converting.convert(apps, None)
+        # then the theme's steps are review steps, same ids, groups and levels as the themes give them
+        first = Task.objects.get(pk=tasks["初审"].pk).specific
+        assert isinstance(first, ReviewTask) and (first.name, first.levels, first.kind) == ("初审", [2, 3], "review")
+        assert list(first.groups.all()) == [editors]
+        assert Task.objects.get(pk=tasks["复审"].pk).specific.levels == [3]
+        assert not GroupApprovalTask.objects.filter(pk__in=[t.pk for t in tasks.values()]).exists()
+        assert type(Task.objects.get(pk=own_task.pk).specific) is GroupApprovalTask  # the editor's: untouched
+        # and the review in progress goes on under the new rules
+        page = Page.objects.get(pk=article.pk)
+        state = page.current_workflow_task_state
+        assert state.task_id == first.pk and state.status == "in_progress"
+        with pytest.raises(ApprovalRefused, match="送审人"):
+            first.on_action(state, writer, "approve")
+        first.on_action(state, editor, "approve")
+        assert Page.objects.get(pk=article.pk).current_workflow_task.name == "复审"
