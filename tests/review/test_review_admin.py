@@ -251,3 +251,33 @@ def test_a_reviewer_lets_a_review_level_hit_go_live_from_the_admin_with_a_writte
         revision.publish()
         assert ArticlePage.objects.get(pk=article.pk).live
     assert "已核实出处" in admin.html(reverse("review_overrides"))
+
+
+def test_one_site_s_admin_and_settings_never_reach_another_site(gamma, alpha):
+    # given both sites with the theme's workflow, and a word in alpha's own layer
+    review_site(gamma)
+    alpha_review = review_site(alpha)
+    alpha_entry = services.add_entry(site=alpha, word="阿尔法专用词", actor="alpha-admin")
+    # when the central office sets gamma to one level
+    set_review_policy(site=gamma, actor="central", levels=1, proofreading=False)
+    # then alpha's steps are untouched
+    with schema_context(alpha.schema_name):
+        assert active_review_steps() == 6
+    with schema_context(gamma.schema_name):
+        assert active_review_steps() == 1
+    # and gamma's admin neither lists nor removes alpha's words
+    browser = Browser(gamma)
+    assert "阿尔法专用词" not in browser.html(reverse("review_lexicon"))
+    assert "阿尔法专用词" not in browser.html(reverse("review_history"))
+    browser.post(reverse("review_lexicon_remove"), {"entry": [alpha_entry.pk]})
+    assert LexiconEntry.objects.filter(pk=alpha_entry.pk).exists()
+    # nor does it list alpha's review steps
+    alpha_review.submit("阿尔法的送审稿")
+    assert "阿尔法的送审稿" in Browser(alpha).html(reverse("review_steps"))
+    assert "阿尔法的送审稿" not in browser.html(reverse("review_steps"))
+
+
+def active_review_steps():
+    from cms.review.workflow.models import ReviewTask
+
+    return ReviewTask.objects.filter(active=True).count()
