@@ -281,3 +281,35 @@ def active_review_steps():
     from cms.review.workflow.models import ReviewTask
 
     return ReviewTask.objects.filter(active=True).count()
+
+
+def test_a_reviewer_who_edits_and_approves_in_the_editor_keeps_his_edit_and_is_refused_with_a_message(gamma):
+    # given a sub-section in review at 初审, submitted by the writer
+    from cms.pages.models import SectionPage
+
+    reviewed = two_levels(gamma)
+    with schema_context(gamma.schema_name):
+        page = SectionPage(title="送审栏目", slug="submitted-section", intro="简介", update_cadence_days=30)
+        SectionPage.objects.get(pk=reviewed.section.pk).add_child(instance=page)
+        page.save_revision(user=reviewed.user("writer"))
+        reviewed.workflow.start(page, reviewed.user("writer"))
+    # when the editor changes the title and chooses 通过 in the editor (save and approve in one go)
+    editor = Browser(gamma, "editor")
+    edit_url = reverse("wagtailadmin_pages:edit", args=[page.pk])
+    response = editor.post(
+        edit_url,
+        {
+            "title": "送审栏目（编辑改）",
+            "slug": "submitted-section",
+            "intro": "简介",
+            "update_cadence_days": "30",
+            "action-workflow-action": "1",
+            "workflow-action-name": "approve",
+        },
+    )
+    # then his edit is kept, the step still waits for someone else, and he is told why
+    assert response.status_code == 302
+    assert reviewed.step_name(page) == "初审"
+    with schema_context(gamma.schema_name):
+        assert SectionPage.objects.get(pk=page.pk).get_latest_revision().as_object().title == "送审栏目（编辑改）"
+    assert "修改过本稿" in editor.html(response["Location"])
