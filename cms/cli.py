@@ -7,6 +7,7 @@ cms publish-scheduled    publish and unpublish scheduled pages on every site
 cms migrate              apply pending migrations to every site (fast when there are none)
 cms sites ...            create, list, archive, delete, back up, restore, import sites
 cms accounts ...         unlock locked logins, list them, reset a user's two-factor login
+cms review policy <site> review levels (三审/两审/一审), proofreading steps, overdue days of a site
 cms themes list|check    the site templates
 cms network reindex      rebuild the national index from every site, with progress
 cms search reindex       rebuild every site's search index (and Elasticsearch's), with progress
@@ -47,6 +48,7 @@ WORKER_ARGS = ["-m", "django", "tenant_worker", "--interval", "1", "--no-startup
 DOMAIN_COMMANDS = {
     "sites": ("sites", "the site registry: create, list, archive, delete, back up, restore, import"),
     "accounts": ("accounts", "logins: unlock, list locked logins, reset two-factor login"),
+    "review": ("review", "review settings per site: levels of review, proofreading steps, overdue days"),
 }
 
 _held_lock = None  # the data folder's lock while this process holds it (its children inherit it)

@@ -2,7 +2,7 @@
 
 A blueprint is checked when it is loaded: an unknown page type, a page placed where the
 page library does not allow it, a navigation entry naming no page, an unknown
-permission, a workflow task naming no group are errors that name the file and line.
+permission, a workflow task naming no group (or an unknown kind or level) are errors that name the file and line.
 """
 
 from __future__ import annotations
@@ -54,6 +54,20 @@ class GroupSpec:
 
 
 @dataclass(frozen=True)
+class StepSpec:
+    """One step of the theme's review workflow: a review (审) or a proofreading (校) step, done by a
+    group, active at the review levels it lists (empty: at every level; see cms.review's policy)."""
+
+    name: str
+    group: str
+    kind: str = "review"
+    levels: tuple[int, ...] = ()
+
+
+STEP_KINDS = {"review": "review", "审": "review", "proofread": "proofread", "校": "proofread"}
+
+
+@dataclass(frozen=True)
 class Theme:
     name: str
     title: str
@@ -66,6 +80,7 @@ class Theme:
     pages: tuple[PageSpec, ...]
     navigation: tuple[str, ...]
     path: Path = field(compare=False, default=Path())
+    workflow_steps: tuple[StepSpec, ...] = ()
 
     def all_pages(self):
         for page in self.pages:
@@ -128,7 +143,7 @@ def load_theme(path: Path) -> Theme:
     group_names = {g.name for g in groups}
 
     workflow = data.get("workflow") or {}
-    tasks = []
+    tasks, steps = [], []
     for task in workflow.get("tasks") or []:
         if task.get("group") not in group_names:
             fail(
@@ -136,6 +151,16 @@ def load_theme(path: Path) -> Theme:
                 f"workflow task '{task.get('name')}' names group '{task.get('group')}', which the theme does not define.",
             )
         tasks.append((required(task, "name"), task["group"]))
+        kind = STEP_KINDS.get(str(task.get("kind") or "review"))
+        if kind is None:
+            fail(
+                task["__line__"],
+                f"workflow task '{task['name']}' has kind '{task.get('kind')}'; known: 审 (review), 校 (proofread).",
+            )
+        levels = task.get("levels") or []
+        if not isinstance(levels, list) or not all(level in (1, 2, 3) for level in levels):
+            fail(task["__line__"], f"workflow task '{task['name']}': 'levels' is a list of review levels 1, 2 or 3.")
+        steps.append(StepSpec(name=task["name"], group=task["group"], kind=kind, levels=tuple(sorted(levels))))
 
     def page(spec, parent_label, parent_name) -> PageSpec:
         line = spec["__line__"]
@@ -180,6 +205,7 @@ def load_theme(path: Path) -> Theme:
         groups=tuple(groups),
         workflow_name=workflow.get("name") or "",
         workflow_tasks=tuple(tasks),
+        workflow_steps=tuple(steps),
         pages=pages,
         navigation=navigation,
         path=path,

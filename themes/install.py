@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.core.files.images import ImageFile
 from PIL import Image as PILImage
 from wagtail.models import (
     Collection,
-    GroupApprovalTask,
     GroupCollectionPermission,
     GroupPagePermission,
     Page,
@@ -32,6 +32,10 @@ PAGE_PERMISSIONS = {
     "unlock": "unlock_page",
     "bulk_delete": "bulk_delete_page",
 }
+# The review step that cannot be passed alone (cms/review/workflow), named by label: themes sit below
+# cms.review in the layers and do not import it.
+REVIEW_TASK_MODEL = ("review_workflow", "ReviewTask")
+SCREENING_PERMISSION = ("review_workflow", "manage_screening")
 MEDIA_PERMISSIONS = ["add_image", "choose_image", "change_image", "add_document", "choose_document", "change_document"]
 
 
@@ -105,6 +109,9 @@ def _install_groups(theme: Theme, home: Page) -> dict[str, Group]:
         for name in spec.permissions:
             permission = Permission.objects.get(content_type__app_label="wagtailcore", codename=PAGE_PERMISSIONS[name])
             GroupPagePermission.objects.get_or_create(group=group, page=home, permission=permission)
+        if "publish" in spec.permissions:  # those who publish keep the site's sensitive-word screening
+            app_label, codename = SCREENING_PERMISSION
+            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
         for permission in media_permissions:
             GroupCollectionPermission.objects.get_or_create(
                 group=group, collection=root_collection, permission=permission
@@ -116,12 +123,14 @@ def _install_groups(theme: Theme, home: Page) -> dict[str, Group]:
 def _install_workflow(theme: Theme, home: Page, groups: dict[str, Group]) -> None:
     if not theme.workflow_tasks:
         return
-    # The theme's review replaces Wagtail's default "Moderators approval".
+    # The theme's review replaces Wagtail's default "Moderators approval" (which the migration
+    # review_workflow 0002 already removes from a fresh schema).
     Workflow.objects.all().delete()
     workflow = Workflow.objects.create(name=theme.workflow_name or "审核")
-    for order, (name, group_name) in enumerate(theme.workflow_tasks):
-        task = GroupApprovalTask.objects.create(name=name)
-        task.groups.set([groups[group_name]])
+    review_task = apps.get_model(*REVIEW_TASK_MODEL)
+    for order, step in enumerate(theme.workflow_steps):
+        task = review_task.objects.create(name=step.name, kind=step.kind, levels=list(step.levels))
+        task.groups.set([groups[step.group]])
         WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=order)
     WorkflowPage.objects.create(page=home, workflow=workflow)
 

@@ -169,3 +169,37 @@ class Finding(models.Model):
 
     def __str__(self):
         return f"{self.page_title}：{self.word}"
+
+
+class ReviewPolicy(models.Model):
+    """How a site reviews before publishing, set by the central office: the levels of review that
+    apply (三审三校, or fewer for small sites), whether the proofreading steps (校) run, and after how
+    many working days a waiting step is flagged as overdue. A site without a row has the defaults."""
+
+    class Levels(models.IntegerChoices):
+        THREE = 3, "三审（初审、复审、终审）"
+        TWO = 2, "两审（初审、终审）"
+        ONE = 1, "一审（终审）"
+
+    DEFAULT_LEVELS = 3
+    DEFAULT_OVERDUE_DAYS = 2
+
+    site = models.OneToOneField(
+        "sites.Association", verbose_name="网站", on_delete=models.CASCADE, related_name="review_policy"
+    )
+    levels = models.PositiveSmallIntegerField("审核级别", choices=Levels.choices, default=DEFAULT_LEVELS)
+    proofreading = models.BooleanField(
+        "校对步骤", default=True, help_text="启用工作流中的校对（一校、二校、三校）步骤。"
+    )
+    overdue_working_days = models.PositiveSmallIntegerField(
+        "超期天数", default=DEFAULT_OVERDUE_DAYS, help_text="一个步骤等待超过这么多个工作日即标为超期。"
+    )
+    updated_by = models.CharField("设置人", max_length=150, blank=True)
+    updated_at = models.DateTimeField("设置时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "审核设置"
+        verbose_name_plural = "审核设置"
+
+    def __str__(self):
+        return f"{self.site}：{self.get_levels_display()}"

@@ -52,6 +52,8 @@ CONTENT_APPS = [
     "cms.api",
     "wagtail_headless_preview",
     *WAGTAIL_APPS,
+    # The review steps of each site's workflow (cms/review/workflow): beside Wagtail's tasks.
+    "cms.review.workflow",
 ]
 
 SHARED_APPS = [
@@ -98,6 +100,7 @@ MIDDLEWARE = [
     "cms.accounts.middleware.TwoFactorMiddleware",
     "axes.middleware.AxesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cms.review.middleware.RefusalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]

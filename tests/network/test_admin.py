@@ -199,11 +199,19 @@ def test_only_editors_who_can_publish_see_and_use_syndication(gamma, delta):
     # Given an item in gamma's inbox, and two gamma users: one who may publish, one who may only edit
     _, record = submitted(delta, gamma, "权限测试稿件")
     with schema_context(gamma.schema_name):
-        from django.contrib.auth.models import Group
+        from django.contrib.auth.models import Group, Permission
+        from wagtail.models import GroupPagePermission, Page
 
         from cms.accounts.models import User
 
-        for username, group in (("publisher", "编辑"), ("writer", "Editors")):
+        # a group that may write but not publish (Wagtail's default "Editors" is no longer made)
+        writers = Group.objects.create(name="撰稿")
+        writers.permissions.add(Permission.objects.get(codename="access_admin"))
+        for codename in ("add_page", "change_page"):
+            GroupPagePermission.objects.create(
+                group=writers, page=Page.get_first_root_node(), permission=Permission.objects.get(codename=codename)
+            )
+        for username, group in (("publisher", "编辑"), ("writer", "撰稿")):
             User.objects.create_user(username=username, password="pw-" + username).groups.add(
                 Group.objects.get(name=group)
             )
