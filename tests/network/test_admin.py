@@ -85,7 +85,7 @@ def test_accepting_in_the_admin_makes_a_copy_whose_edit_page_shows_its_provenanc
     with schema_context(gamma.schema_name):
         copy = ArticlePage.objects.get(pk=record.copy_page_id)
         assert (copy.live, copy.get_parent().pk, copy.syndication_id) == (True, section.pk, record.pk)
-        assert copy.source_site_name == "测试杭州市文联" and copy.source_url.startswith("http://delta.localhost/news/")
+        assert copy.source_site_name == "测试杭州市文联" and copy.source_url.startswith("//delta.localhost/news/")
     assert "采用后有副本的稿件" not in gamma_admin.html(f"{BASE}/inbox/")
     # and the copy's edit page shows where it came from, without offering to pass it on
     edit = gamma_admin.html(f"/admin/pages/{copy.pk}/edit/")
