@@ -75,14 +75,20 @@ def _submittable(page, user) -> bool:
     return page.permissions_for_user(user).can_publish()
 
 
-def _syndication_targets(site) -> tuple[bool, bool]:
-    """(may submit up, may push down) for the site (cheap checks; the forms list the exact sites)."""
+def _may_submit_up(site) -> bool:
+    """Whether the site has a parent to submit to (no query; the form lists the exact ancestors)."""
+    return (
+        site is not None
+        and not site.archived_at
+        and site.schema_name != get_public_schema_name()
+        and bool(site.parent_id)
+    )
+
+
+def _may_push_down(site) -> bool:
     if site is None or site.archived_at:
-        return False, False
-    public = get_public_schema_name()
-    up = site.schema_name != public and bool(site.parent_id)
-    down = site.schema_name == public or Association.objects.filter(parent=site).exists()
-    return up, down
+        return False
+    return site.schema_name == get_public_schema_name() or Association.objects.filter(parent=site).exists()
 
 
 @hooks.register("register_page_header_buttons")
@@ -90,17 +96,17 @@ def syndication_page_buttons(page, user, view_name, next_url=None):
     """报送上级 and 下发 in the page's header menu, for a live original content item the user may publish."""
     if not _submittable(page, user):
         return
-    up, down = _syndication_targets(_current_site())
-    if up:
+    site = _current_site()
+    if _may_submit_up(site):
         yield Button("报送上级", reverse("network_page_submit", args=[page.pk]), icon_name="upload", priority=90)
-    if down:
+    if _may_push_down(site):
         yield Button("下发", reverse("network_page_push", args=[page.pk]), icon_name="download", priority=91)
 
 
 @hooks.register("register_page_listing_buttons")
 def syndication_listing_button(page, user, next_url=None):
     """报送上级 as a visible button in the page explorer's row (beside 编辑), not in the row's "…" menu."""
-    if _submittable(page, user) and _syndication_targets(_current_site())[0]:
+    if _may_submit_up(_current_site()) and _submittable(page, user):
         yield Button(
             "报送上级",
             reverse("network_page_submit", args=[page.pk]),
@@ -115,7 +121,7 @@ def offer_submission(request, page):
     """On the edit page of an item that can be submitted: 报送上级 as a visible button above the form."""
     if request.method != "GET" or not _submittable(page, request.user):
         return
-    if not _syndication_targets(getattr(request, "tenant", None) or _current_site())[0]:
+    if not _may_submit_up(getattr(request, "tenant", None) or _current_site()):
         return
     messages.info(
         request,
