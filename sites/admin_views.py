@@ -1,15 +1,15 @@
 """The central office's registry in its Wagtail admin: every site, and a form to create one."""
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django_tenants.utils import get_public_schema_name
 
+from .creation import PARAMS, request_site_creation, status_of
 from .forms import NewSiteForm
-from .models import Association
-from .services import SiteAdmin, create_site
+from .models import Association, SiteCreation
 
 
 def _central_office_only(request):
@@ -26,12 +26,13 @@ def site_list(request):
 
 
 def site_create(request):
+    """The form; a valid request is queued as a background job and the browser follows its progress."""
     _central_office_only(request)
-    form = NewSiteForm(request.POST or None)
+    form = NewSiteForm(request.POST or None, initial=_initial_from(request.GET.get("from")))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            site = create_site(
+            creation = request_site_creation(
                 name=data["name"],
                 short_name=data["short_name"],
                 slug=data["slug"],
@@ -40,14 +41,46 @@ def site_create(request):
                 parent=data["parent"],
                 region=data["region"],
                 theme=data["theme"] or None,
-                admin=None if data["no_admin"] else SiteAdmin("admin", data["admin_password"]),
+                admin_password=None if data["no_admin"] else data["admin_password"],
+                requested_by=request.user.get_username(),
             )
         except ValidationError as error:
             for field, problems in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, problems)
         else:
-            messages.success(
-                request, f"已创建网站“{site.name}”：{site.primary_domain}（模板 {site.theme} v{site.theme_version}）"
-            )
-            return redirect("network_sites")
+            return redirect("network_site_creation", creation.pk)
     return render(request, "sites/site_create.html", {"form": form})
+
+
+def _initial_from(creation_id: str | None) -> dict:
+    """The form as a failed job was asked (to correct and retry), without the password."""
+    if not (creation_id or "").isdigit():
+        return {}
+    creation = SiteCreation.objects.filter(pk=int(creation_id)).first()
+    if creation is None:
+        return {}
+    params = creation.params
+    return {**{key: params.get(key, "") for key in PARAMS}, "parent": params.get("parent_id")}
+
+
+def site_creation(request, creation_id: int):
+    """The job's progress, polling site_creation_status (and refreshing without JavaScript)."""
+    _central_office_only(request)
+    creation = get_object_or_404(SiteCreation, pk=creation_id)
+    return render(
+        request,
+        "sites/site_creation.html",
+        {
+            "creation": creation,
+            "state": status_of(creation),
+            "status_url": reverse("network_site_creation_status", args=[creation.pk]),
+        },
+    )
+
+
+def site_creation_status(request, creation_id: int):
+    _central_office_only(request)
+    creation = get_object_or_404(SiteCreation, pk=creation_id)
+    response = JsonResponse(status_of(creation), json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "no-store"
+    return response

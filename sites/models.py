@@ -104,3 +104,41 @@ class SpareSchema(models.Model):
 
     def __str__(self):
         return self.schema_name
+
+
+class SiteCreation(models.Model):
+    """A site creation asked for in the central office's admin and run by the worker: what was asked,
+    how far it got, and how it ended (the admin's progress page reads it)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "进行中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # name, short_name, slug, kind, domain, parent_id, region, theme, as the form gave them
+    params = models.JSONField(default=dict)
+    # The first administrator's password, hashed in the request; never stored in clear.
+    admin_password_hash = models.CharField(max_length=256, blank=True)
+    step = models.PositiveSmallIntegerField("步骤", default=0)
+    steps = models.PositiveSmallIntegerField(default=3)
+    message = models.CharField("进度", max_length=200, blank=True)
+    error = models.TextField("错误", blank=True)
+    site = models.ForeignKey(Association, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    requested_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "网站创建任务"
+        verbose_name_plural = "网站创建任务"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.params.get('name', '')}：{self.get_status_display()}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import schema_context, schema_exists
 
@@ -59,6 +59,9 @@ def template_schema_name(theme: Theme, fingerprint: str) -> str:
     return f"cms_tpl_{theme.name}_v{theme.version}_{fingerprint}"
 
 
+TEMPLATE_LOCK_NAMESPACE = 0x74706C74  # "tplt": held while a theme's template is being built
+
+
 def ensure_template(theme: Theme, *, progress=None) -> SiteTemplate:
     fingerprint = migration_fingerprint()
     existing = SiteTemplate.objects.filter(
@@ -66,7 +69,22 @@ def ensure_template(theme: Theme, *, progress=None) -> SiteTemplate:
     ).first()
     if existing:
         return existing
-    return build_template(theme, fingerprint=fingerprint, progress=progress)
+    # One build of a theme at a time, across processes (the warming job and a creation may both ask):
+    # whoever waited finds the template the other built.
+    key = int.from_bytes(hashlib.sha256(theme.name.encode()).digest()[:4], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [TEMPLATE_LOCK_NAMESPACE, key])
+    try:
+        existing = SiteTemplate.objects.filter(
+            theme=theme.name, theme_version=theme.version, fingerprint=fingerprint
+        ).first()
+        return existing or build_template(theme, fingerprint=fingerprint, progress=progress)
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [TEMPLATE_LOCK_NAMESPACE, key])
+        except DatabaseError:  # the connection (and the lock with it) is gone, or its transaction failed
+            pass
 
 
 def build_template(theme: Theme, *, fingerprint: str, progress=None) -> SiteTemplate:

@@ -12,6 +12,12 @@ def register_registry_urls():
     return [
         path("network/sites/", admin_views.site_list, name="network_sites"),
         path("network/sites/new/", admin_views.site_create, name="network_site_create"),
+        path("network/sites/new/<int:creation_id>/", admin_views.site_creation, name="network_site_creation"),
+        path(
+            "network/sites/new/<int:creation_id>/status/",
+            admin_views.site_creation_status,
+            name="network_site_creation_status",
+        ),
     ]
 
 

@@ -54,8 +54,12 @@ def run_worker(timeout: int = 120, **environment: str) -> int:
 class LiveServer:
     """gunicorn with `workers` processes on the test database; its access log names the worker of each request."""
 
-    def __init__(self, *, workers: int = 2, **environment: str):
+    def __init__(self, *, workers: int = 2, public_port: bool = False, **environment: str):
+        """With `public_port`, the server is configured to be reached on its own port (CMS_PUBLIC_PORT, as
+        `cms up --port N` does): absolute URLs carry it, and it is never the scheme's default."""
         self.port = free_port()
+        if public_port:
+            environment = {**environment, "CMS_PUBLIC_PORT": str(self.port)}
         self.log = Path(tempfile.mkstemp(prefix="cms-access-", suffix=".log")[1])
         env = subprocess_env(**environment)
         self.process = subprocess.Popen(

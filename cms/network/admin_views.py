@@ -18,6 +18,7 @@ from . import syndication
 from .forms import PUBLISH, AcceptForm, DeclineForm, PolicyForm, PushForm, SubmitForm
 from .jobs import deliver_pushed
 from .models import Syndication, SyndicationPolicy
+from .previews import submission_previews
 from .syndication import SyndicationError
 
 PER_PAGE = 50
@@ -66,7 +67,10 @@ def _paginate(request, queryset):
 
 def inbox_view(request):
     site = _site(request)
-    items = list(syndication.inbox(site)[:INBOX_LIMIT])
+    items = list(syndication.inbox(site).select_related("source_site")[:INBOX_LIMIT])
+    previews = submission_previews(receiver=site, records=items)
+    for item in items:
+        item.preview = previews.get(item.pk)
     sections = _sections(request.user)
     return render(
         request,

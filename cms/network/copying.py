@@ -26,6 +26,7 @@ from wagtail.models import CollectionViewRestriction, Page
 from wagtail.rich_text.rewriters import FIND_A_TAG, FIND_EMBED_TAG, extract_attrs
 
 from cms.media.models import SiteDocument, SiteImage
+from cms.media.origin import complete_url
 from cms.pages.selectors import public
 
 from .index import frontend_root, public_url
@@ -135,7 +136,8 @@ def read_source(*, schema_name: str, page_id: int) -> SourceItem:
                     found[obj.pk] = MediaFile(obj.title, os.path.basename(obj.file.name), content)
         frontend = frontend_root(SiteSettings)
         for linked in Page.objects.filter(pk__in=page_ids):
-            item.page_urls[linked.pk] = public_url(linked, frontend)
+            # Links in rich text are written out whole (a browser cannot complete a portable address).
+            item.page_urls[linked.pk] = complete_url(public_url(linked, frontend))
         return item
 
 

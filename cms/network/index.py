@@ -17,6 +17,7 @@ from django.dispatch import Signal
 from django_tenants.utils import get_public_schema_name, schema_context
 from wagtail.models import Page, PageViewRestriction
 
+from cms.media.origin import host_of, portable_url
 from cms.text.segmentation import index_text
 from sites.models import Association
 
@@ -314,9 +315,13 @@ def frontend_root(settings_model) -> str:
 
 
 def public_url(page: Page, frontend_root: str) -> str:
-    """The page's address for readers: on the site's registered front end, else on its own host."""
+    """The page's address for readers, in its stored form: on the site's registered front end as it is,
+    else portable on the site's own host ("//host/path", completed with the public scheme and port when
+    read: cms.media.origin.complete_url), so that a change of port never leaves stale addresses."""
     parts = page.get_url_parts()
-    if parts is None:
+    if parts is None or not parts[1] or parts[2] is None:
         return ""
     _, root_url, page_path = parts
-    return f"{frontend_root or root_url}{page_path}"
+    if frontend_root:
+        return f"{frontend_root}{page_path}"
+    return portable_url(host_of(root_url), page_path)

@@ -12,6 +12,8 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 
+from cms.media.origin import complete_url
+
 CONTENT_TYPES = ["article", "notice", "event", "profile", "work"]
 
 
@@ -68,6 +70,15 @@ class IndexEntry(models.Model):
 
     def __str__(self):
         return self.title
+
+    # url and canonical_url are stored portable (cms.media.origin); readers use these.
+    @property
+    def link(self) -> str:
+        return complete_url(self.url)
+
+    @property
+    def canonical_link(self) -> str:
+        return complete_url(self.canonical_url)
 
 
 class SyndicationPolicy(models.Model):
@@ -162,6 +173,11 @@ class Syndication(models.Model):
 
     def __str__(self):
         return f"{self.source_title}：{self.source_site_name} → {self.target_site_name}"
+
+    @property
+    def source_link(self) -> str:
+        """The source's address as readers use it (source_url is stored portable: cms.media.origin)."""
+        return complete_url(self.source_url)
 
 
 class SyndicationEvent(models.Model):

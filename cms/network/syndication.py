@@ -22,6 +22,7 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 from wagtail.models import Page
 
+from cms.pages.selectors import INTERNAL_SECTION_SLUGS
 from cms.pages.selectors import public as public_pages
 from sites.faults import failpoint
 from sites.models import Association
@@ -32,7 +33,7 @@ from .models import Syndication, SyndicationEvent, SyndicationPolicy
 
 log = logging.getLogger(__name__)
 Status, Direction, CopyState = Syndication.Status, Syndication.Direction, Syndication.CopyState
-SYNDICATED_SECTION_SLUG = "syndicated"
+SYNDICATED_SECTION_SLUG = INTERNAL_SECTION_SLUGS[0]
 SYNDICATED_SECTION_TITLE = "转载"
 
 

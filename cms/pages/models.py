@@ -29,6 +29,8 @@ from wagtail.models import Page
 from wagtail.search import index
 from wagtail_headless_preview.models import HeadlessPreviewMixin, PagePreview
 
+from cms.media.origin import complete_url, host_of, public_origin
+
 from .blocks import BodyBlock, ImageWithCaptionBlock
 from .preview import PreviewTokenError, check_preview_token, preview_signer
 from .taxonomy import ArtForm
@@ -90,6 +92,15 @@ class SitePage(HeadlessPreviewMixin, Page):
     def get_template(self, request, *args, **kwargs):
         # Sites are headless; one built-in rendering lets editors see any page without a front end.
         return "pages/page.html"
+
+    def get_url_parts(self, request=None):
+        """Wagtail's parts with the site's root on the public scheme and port (Wagtail's Site knows port 80
+        only): every absolute URL of a page (full_url, the preview's request, the index) carries them."""
+        parts = super().get_url_parts(request)
+        if parts is None or not parts[1]:
+            return parts
+        site_id, root_url, page_path = parts
+        return site_id, public_origin(host_of(root_url)), page_path
 
     def get_client_root_url(self, request) -> str:
         return SiteSettings.for_request(request).frontend_url.rstrip("/") + "/"
@@ -159,8 +170,8 @@ class ContentPage(SitePage):
             return None
         return {
             "source_site": self.source_site_name,
-            "source_url": self.source_url,
-            "canonical_url": self.canonical_url,
+            "source_url": complete_url(self.source_url),
+            "canonical_url": complete_url(self.canonical_url),
             "syndication_id": self.syndication_id,
         }
 

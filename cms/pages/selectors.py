@@ -8,7 +8,18 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import Left, Length
 from wagtail.models import Page, PageViewRestriction
 
-from .models import ArticlePage, ContentPage, EventPage, NoticePage, ProfilePage, SectionPage, SiteSettings, WorkPage
+from .models import (
+    ArticlePage,
+    ContentPage,
+    EventPage,
+    HomePage,
+    NoticePage,
+    ProfilePage,
+    SectionPage,
+    SiteSettings,
+    StandardPage,
+    WorkPage,
+)
 
 CONTENT_MODELS: dict[str, type[ContentPage]] = {
     "article": ArticlePage,
@@ -100,3 +111,65 @@ def navigation(*, settings: SiteSettings, request=None) -> list[dict]:
         entry["children"] = [c for c in children if c is not None]
         result.append(entry)
     return result
+
+
+# --- The built-in rendering (pages/page.html) and the footer ---
+
+INTERNAL_SECTION_SLUGS = ("syndicated",)  # 转载: where syndicated copies land; never listed publicly
+LATEST_ON_HOME = 10
+ITEMS_PER_SECTION_PAGE = 20
+
+
+def site_settings(*, request) -> SiteSettings:
+    """The site's footer and compliance data (备案信息): what GraphQL `siteSettings` and the built-in
+    rendering's footer (pages/_footer.html) both show."""
+    return SiteSettings.for_request(request)
+
+
+def listed(pages: QuerySet) -> QuerySet:
+    """Pages shown in public listings: live, public, and neither an internal section nor inside one."""
+    pages = public(pages.live())
+    for slug in INTERNAL_SECTION_SLUGS:
+        internal = SectionPage.objects.filter(slug=slug, depth=3).values_list("path", flat=True).first()
+        if internal:
+            pages = pages.exclude(path__startswith=internal)
+    return pages
+
+
+def latest_items(*, under: Page, limit: int = LATEST_ON_HOME) -> list[ContentPage]:
+    """The newest published content items anywhere below `under`, newest first (one query per page type)."""
+    pages = listed(Page.objects.descendant_of(under).type(*CONTENT_MODELS.values()))
+    return list(pages.order_by("-first_published_at", "-pk").specific()[:limit])
+
+
+def sub_sections(*, section: Page) -> list[SectionPage]:
+    return list(listed(SectionPage.objects.child_of(section)).order_by("path"))
+
+
+def rendering_context(*, page: Page, request) -> dict:
+    """What the built-in rendering (pages/page.html) shows around and below a page: the site's name and
+    settings (footer, logo), its navigation, and the page's listings (latest items on the home page; a
+    section's sub-sections, its items at any depth, paged, and its plain pages)."""
+    from django.core.paginator import Paginator
+
+    site = page.get_site()
+    settings = site_settings(request=request)
+    context = {"site_name": site.site_name if site else "", "site_settings": settings}
+    menus = navigation(settings=settings, request=request)
+    if not menus and site is not None:
+        # No menu configured: the home page's sections marked 显示在菜单中.
+        menus = [
+            {"label": child.title, "url": child.get_url(request), "children": []}
+            for child in listed(site.root_page.get_children().in_menu())
+        ]
+    context["navigation"] = menus
+    if isinstance(page, HomePage):
+        context["latest_items"] = latest_items(under=page)
+        context["sections"] = sub_sections(section=page)
+    elif isinstance(page, SectionPage):
+        context["sections"] = sub_sections(section=page)
+        items = listed(Page.objects.descendant_of(page).type(*CONTENT_MODELS.values()))
+        paginator = Paginator(items.order_by("-first_published_at", "-pk").specific(), ITEMS_PER_SECTION_PAGE)
+        context["items"] = paginator.get_page(request.GET.get("p") if request else None)
+        context["others"] = list(listed(StandardPage.objects.child_of(page)).order_by("path"))
+    return context

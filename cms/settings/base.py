@@ -241,7 +241,10 @@ STORAGES = {
 WAGTAIL_SITE_NAME = "文联网站群"
 WAGTAILIMAGES_IMAGE_MODEL = "media.SiteImage"
 WAGTAILDOCS_DOCUMENT_MODEL = "media.SiteDocument"
-WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://localhost:8000")
+# The central office's admin (links in notification e-mails), on the public scheme and port.
+WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL") or (
+    f"{CMS_PUBLIC_SCHEME}://localhost{':' + CMS_PUBLIC_PORT if CMS_PUBLIC_PORT else ''}"
+)
 # Chinese-aware: text is segmented (jieba) before PostgreSQL full text; see cms/search.
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search.backend", "SEARCH_CONFIG": "simple"}}
 # Optional: a shared Elasticsearch index (tenant field and routing) for per-site and national search.

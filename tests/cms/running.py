@@ -34,7 +34,8 @@ def cms_env(**extra) -> dict:
         for k, v in os.environ.items()
         if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "CMS_MEDIA_ROOT", "CMS_DATA_DIR"}
     }
-    env.update(CMS_ADMIN_PASSWORD=ADMIN_PASSWORD, PYTHONUNBUFFERED="1", **extra)
+    # The worker's template warming (every theme) is tested on its own (tests/sites/test_site_creation_jobs.py).
+    env.update(CMS_ADMIN_PASSWORD=ADMIN_PASSWORD, PYTHONUNBUFFERED="1", CMS_WARM_TEMPLATES="0", **extra)
     return env
 
 

@@ -85,11 +85,11 @@ def test_accepting_in_the_admin_makes_a_copy_whose_edit_page_shows_its_provenanc
     with schema_context(gamma.schema_name):
         copy = ArticlePage.objects.get(pk=record.copy_page_id)
         assert (copy.live, copy.get_parent().pk, copy.syndication_id) == (True, section.pk, record.pk)
-        assert copy.source_site_name == "测试杭州市文联" and copy.source_url.startswith("http://delta.localhost/news/")
+        assert copy.source_site_name == "测试杭州市文联" and copy.source_url.startswith("//delta.localhost/news/")
     assert "采用后有副本的稿件" not in gamma_admin.html(f"{BASE}/inbox/")
     # and the copy's edit page shows where it came from, without offering to pass it on
     edit = gamma_admin.html(f"/admin/pages/{copy.pk}/edit/")
-    assert "本页转载自“测试杭州市文联”" in edit and copy.source_url in edit and "规范地址" in edit
+    assert "本页转载自" in edit and "测试杭州市文联</a>的《" in edit and f'href="http:{copy.source_url}"' in edit
     assert f"{BASE}/pages/{copy.pk}/" not in edit
     # When the source changes under an edited copy, the edit page and 已采用 flag it
     Syndication.objects.filter(pk=record.pk).update(copy_state=Syndication.CopyState.SOURCE_CHANGED)

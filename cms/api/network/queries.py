@@ -109,6 +109,12 @@ class NetworkItem(graphene.ObjectType):
     def resolve_source_site(parent, info):
         return parent.source_site_name or None
 
+    def resolve_url(parent, info):
+        return parent.link
+
+    def resolve_canonical_url(parent, info):
+        return parent.canonical_link
+
 
 class NetworkFeed(graphene.ObjectType):
     items = graphene.List(graphene.NonNull(NetworkItem), required=True)

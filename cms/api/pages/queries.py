@@ -33,7 +33,7 @@ from .types import (
 
 
 def _settings(info) -> SiteSettings:
-    return SiteSettings.for_request(info.context)
+    return selectors.site_settings(request=info.context)
 
 
 class PagesQuery:

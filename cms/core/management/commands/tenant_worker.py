@@ -6,6 +6,18 @@ from sites.worker import TenantWorker
 class Command(DbWorkerCommand):
     help = "Run background tasks, each in the schema of the site that enqueued it."
 
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--warm-templates",
+            nargs="?",
+            const="all",
+            default=None,
+            metavar="THEMES",
+            help="at start, queue the building of every theme's site template that is missing "
+            "(or only of these, comma-separated), so that no site creation waits for one",
+        )
+
     def handle(
         self,
         *,
@@ -18,9 +30,14 @@ class Command(DbWorkerCommand):
         max_tasks,
         worker_id,
         exclude_queues,
+        warm_templates=None,
         **options,
     ):
         self.configure_logging(verbosity)
+        if warm_templates:
+            from sites.creation import enqueue_template_warming
+
+            enqueue_template_warming(themes=None if warm_templates == "all" else warm_templates.split(","))
         worker = TenantWorker(
             queue_names=queue_name.split(","),
             interval=interval,
