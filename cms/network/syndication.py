@@ -22,6 +22,7 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 from wagtail.models import Page
 
+from cms.audit.services import record as audit_record
 from cms.pages.selectors import public as public_pages
 from sites.faults import failpoint
 from sites.models import Association
@@ -505,6 +506,10 @@ def _name(user) -> str:
     return getattr(user, "get_username", lambda: "")() if user is not None else ""
 
 
+# Steps the receiving site takes (or that land on it); the others are the sending site's.
+RECEIVER_STEPS = {"accepted", "declined", "delivered"}
+
+
 def _record(record: Syndication, action: str, actor: str, *, detail: str = "") -> None:
     SyndicationEvent.objects.create(
         syndication=record,
@@ -513,6 +518,16 @@ def _record(record: Syndication, action: str, actor: str, *, detail: str = "") -
         from_site=record.source_site_name,
         to_site=record.target_site_name,
         detail=detail,
+    )
+    site = record.target_site if action in RECEIVER_STEPS else record.source_site
+    audit_record(
+        f"syndication.{action}",
+        username=actor or None,
+        schema_name=site.schema_name if site is not None else None,
+        object_type="syndication",
+        object_id=record.pk,
+        object_label=record.source_title,
+        detail={"from": record.source_site_name, "to": record.target_site_name, "note": detail},
     )
 
 
