@@ -44,4 +44,9 @@ def action_label(action: str) -> str:
 
 
 def known_actions() -> list[tuple[str, str]]:
-    return sorted(ACTION_LABELS.items())
+    """Ours and Wagtail's, for the admin's filter (no pass over the log to find them)."""
+    from wagtail.log_actions import registry
+
+    actions = dict(ACTION_LABELS)
+    actions.update((code, str(label)) for code, label in registry.get_choices() if code.startswith("wagtail."))
+    return sorted(actions.items(), key=lambda item: item[1])

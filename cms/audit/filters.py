@@ -5,7 +5,8 @@ from django import forms
 from django_tenants.utils import get_public_schema_name, get_tenant_model
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 
-from .actions import action_label, known_actions
+from . import selectors
+from .actions import known_actions
 from .models import AuditEntry
 
 
@@ -30,14 +31,9 @@ class AuditEntryFilterSet(WagtailFilterSet):
 
     def __init__(self, *args, schema_name: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        present = AuditEntry.objects.order_by().values_list("action", flat=True).distinct()
-        if schema_name is not None:
-            present = present.filter(schema_name=schema_name)
-        codes = dict(known_actions())
-        codes.update((code, action_label(code)) for code in present)
-        self.filters["action"].extra["choices"] = sorted(codes.items(), key=lambda item: item[1])
+        self.filters["action"].extra["choices"] = known_actions()
         if schema_name is None:  # the central office: every site, and a filter by site
-            chains = AuditEntry.objects.order_by().values_list("schema_name", flat=True).distinct()
+            chains = selectors.chains()
             names = site_names(chains)
             choices = sorted(((schema, names.get(schema, schema)) for schema in chains), key=lambda item: item[1])
             self.filters["site"] = django_filters.ChoiceFilter(

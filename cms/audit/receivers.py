@@ -29,7 +29,9 @@ def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
 
     field = get_user_model().USERNAME_FIELD
     attempted = str(credentials.get(field) or credentials.get("username") or "")[:150]
-    services.record("auth.login_failed", request=request, username=attempted, object_type="user")
+    # Axes refuses a locked-out login before any password is checked; Django still reports it as failed.
+    detail = {"locked_out": True} if getattr(request, "axes_locked_out", False) else None
+    services.record("auth.login_failed", request=request, username=attempted, object_type="user", detail=detail)
 
 
 def on_wagtail_log_entry(sender, instance, created, raw=False, **kwargs) -> None:

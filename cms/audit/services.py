@@ -42,16 +42,15 @@ def record(
 
     The user, address and user agent come from `request`, else from the request being served (if any);
     `user` names someone else (a login's user), `username` a name without a user object (a failed
-    login, a worker). The chain is the schema the action happened in: `schema_name`, else the request's
-    site, else the connection's current schema."""
+    login, a worker). The chain is the schema the action happened in: `schema_name`, else the connection's
+    current schema (the request's site, or the site a job switched to)."""
     request = request if request is not None else current_request()
     if user is None and request is not None:
         request_user = getattr(request, "user", None)
         if request_user is not None and request_user.is_authenticated:
             user = request_user
-    if schema_name is None:
-        tenant = getattr(request, "tenant", None) if request is not None else None
-        schema_name = tenant.schema_name if tenant is not None else connection.schema_name
+    if schema_name is None:  # where the action happened: a request's site, or the site a job switched to
+        schema_name = connection.schema_name
     entry = AuditEntry(
         schema_name=schema_name,
         action=action[:64],
