@@ -7,6 +7,8 @@ ACTION_LABELS = {
     "auth.login": "登录",
     "auth.login_failed": "登录失败",
     "auth.logout": "退出登录",
+    "auth.second_factor": "两步验证通过",
+    "auth.second_factor_failed": "两步验证失败",
     "permission.denied": "拒绝访问",
     "screening.override": "敏感词放行",
     "lexicon.add": "词库新增",

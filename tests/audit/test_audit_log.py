@@ -92,7 +92,8 @@ def test_a_login_and_a_failed_login_are_recorded_with_user_address_and_user_agen
     client.post("/admin/login/", {"username": "admin", "password": ADMIN_PASSWORD}, HTTP_HOST=HOSTS["alpha"])
     # Then both are in alpha's chain with the address and user agent; the failure names who was tried
     failed, ok = latest("alpha", "auth.login_failed"), latest("alpha", "auth.login")
-    assert_from_browser(failed) and failed.user_id is None
+    assert_from_browser(failed)
+    assert failed.user_id is None
     assert_from_browser(ok)
     assert ok.user_id == admin_of(alpha).pk and ok.seq > failed.seq
     assert abs(ok.timestamp - timezone.now()) < timedelta(minutes=5)
@@ -110,6 +111,23 @@ def test_a_login_refused_by_the_lockout_is_recorded_as_such(alpha, settings):
     entry = latest("alpha", "auth.login_failed")
     assert_from_browser(entry)
     assert entry.details == {"locked_out": True}
+
+
+def test_the_second_factor_step_is_recorded_when_it_fails_and_when_it_passes(alpha, settings):
+    from tests.accounts.test_two_factor import code_for, enrol
+
+    # Given alpha's admin enrolled an authenticator, and two-factor login is required
+    settings.CMS_REQUIRE_2FA = True
+    secret, _ = enrol(logged_in(alpha), HOSTS["alpha"])
+    # When they enter the right code at one login, and a wrong one at another
+    passed = logged_in(alpha).post("/admin/2fa/", {"code": code_for(secret, steps_ahead=1)}, HTTP_HOST=HOSTS["alpha"])
+    assert passed.status_code == 302
+    logged_in(alpha).post("/admin/2fa/", {"code": "000000"}, HTTP_HOST=HOSTS["alpha"])
+    # Then both are in alpha's chain, with the browser's address and user agent
+    ok, failed = latest("alpha", "auth.second_factor"), latest("alpha", "auth.second_factor_failed")
+    assert_from_browser(failed)
+    assert_from_browser(ok)
+    assert failed.seq > ok.seq and ok.details == {"kind": "TOTPDevice"}
 
 
 def test_the_forwarded_address_is_trusted_only_when_the_settings_name_the_header(alpha, settings):
