@@ -96,7 +96,7 @@ class AuditLogView(ReportView):
         ]
 
     def decorate(self, entries):
-        names = site_names({entry.schema_name for entry in entries}) if self.schema_name is None else {}
+        names = site_names({entry.schema_name for entry in entries})
         for entry in entries:
             entry.action_name = action_label(entry.action)
             entry.site_name = names.get(entry.schema_name, entry.schema_name)

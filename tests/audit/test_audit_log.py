@@ -554,6 +554,11 @@ def test_csv_and_xlsx_exports_hold_the_filtered_entries(alpha, beta):
     values = [[cell if cell is not None else "" for cell in row] for row in sheet.iter_rows(values_only=True)]
     assert values[0][:4] == ["时间", "网站", "用户", "操作"]
     assert sorted(str(row[2]) for row in values[1:]) == sorted(row[2] for row in rows[1:])
+    # And alpha's own export holds alpha's entries only
+    answer = logged_in(alpha).get("/admin/audit/?site=beta&export=csv", HTTP_HOST=HOSTS["alpha"])
+    own = list(csv.reader(io.StringIO(b"".join(answer.streaming_content).decode("utf-8-sig"))))
+    assert len(own) > 2 and {row[1] for row in own[1:]} == {"测试全国文联"}
+    assert "export-beta" not in {row[2] for row in own[1:]}
 
 
 def test_an_export_past_the_limit_is_refused_with_a_message(alpha, settings):
@@ -597,9 +602,28 @@ def test_an_entry_rolled_back_is_never_shipped_and_syslog_gets_one_datagram(
             services.record("test.event", schema_name="alpha", username="rolled-back")
             raise RuntimeError
     assert callbacks == []
+    assert not AuditEntry.objects.filter(username="rolled-back").exists()
     with django_capture_on_commit_callbacks(execute=True):
         services.record("test.event", schema_name="alpha", username="via-syslog")
     datagram = collector.recv(65536).decode()
     collector.close()
     assert "cms-audit: " in datagram
     assert json.loads(datagram.split("cms-audit: ", 1)[1])["username"] == "via-syslog"
+
+
+# --- The command ---
+
+
+def test_the_cms_command_forwards_audit_to_its_management_command():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    answer = subprocess.run(
+        [sys.executable, "-m", "cms.cli", "audit", "--help"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert answer.returncode == 0, answer.stderr
+    assert "verify" in answer.stdout and "purge" in answer.stdout
