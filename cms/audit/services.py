@@ -51,11 +51,18 @@ def record(
             user = request_user
     if schema_name is None:  # where the action happened: a request's site, or the site a job switched to
         schema_name = connection.schema_name
+    user_id = user.pk if user is not None else None
+    name = username if username is not None else (user.get_username() if user is not None else "")
+    request_schema = getattr(getattr(request, "tenant", None), "schema_name", None)
+    if user is not None and request_schema and request_schema != schema_name:
+        # A user of another schema (the central office acting on a site): users live in their own schema, so
+        # this one is named with it ("public:admin") and never by an id that means someone else here.
+        user_id, name = None, f"{request_schema}:{name}"
     entry = AuditEntry(
         schema_name=schema_name,
         action=action[:64],
-        user_id=user.pk if user is not None else None,
-        username=(username if username is not None else (user.get_username() if user is not None else ""))[:150],
+        user_id=user_id,
+        username=name[:150],
         ip_address=client_address(request) if request is not None else "",
         user_agent=user_agent(request) if request is not None else "",
         object_type=str(object_type)[:100],

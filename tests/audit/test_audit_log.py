@@ -298,6 +298,25 @@ def test_syndication_steps_are_recorded_on_the_site_that_took_them(alpha, gamma,
     assert arrived.object_label == "审计下发稿" and arrived.username == ""
 
 
+def test_a_central_office_user_acting_on_a_site_is_named_with_its_schema_never_by_a_site_s_user_id(alpha):
+    from django.test import RequestFactory
+
+    from cms.accounts.models import User
+    from sites.models import Association
+
+    # Given a request of the central office's admin
+    request = RequestFactory().post("/admin/", REMOTE_ADDR=ADDRESS, HTTP_USER_AGENT=UA)
+    request.tenant = Association.objects.get(schema_name="public")
+    request.user = User.objects.get(username="admin")
+    # When it records an action on alpha (a lexicon layer of alpha, say)
+    entry = services.record("lexicon.add", request=request, schema_name="alpha")
+    # Then alpha's chain names the user with the central office's schema, and keeps no user id
+    assert (entry.username, entry.user_id, entry.ip_address) == ("public:admin", None, ADDRESS)
+    # while on the central office's own chain the user is its own
+    own = services.record("site.archive", request=request, schema_name="public")
+    assert (own.username, own.user_id) == ("admin", request.user.pk)
+
+
 # --- Append-only, hash chain, verification ---
 
 
