@@ -19,6 +19,8 @@ ACTION_LABELS = {
     "site.archive": "归档网站",
     "site.unarchive": "恢复网站服务",
     "site.delete": "删除网站",
+    "site.backup": "备份网站",
+    "site.restore": "恢复网站",
     "syndication.submitted": "报送",
     "syndication.accepted": "采用报送",
     "syndication.declined": "退回报送",

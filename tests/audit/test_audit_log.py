@@ -248,7 +248,8 @@ def test_archiving_and_unarchiving_a_site_are_recorded_in_the_central_office_cha
     assert restored.seq == archived.seq + 1
 
 
-def test_creating_and_deleting_a_site_are_recorded(committed):
+def test_creating_backing_up_restoring_and_deleting_a_site_are_recorded(committed, tmp_path):
+    from sites.backup import backup_site, restore_site
     from sites.models import Association
     from sites.services import create_site, delete_site
 
@@ -267,8 +268,14 @@ def test_creating_and_deleting_a_site_are_recorded(committed):
         "tmp_audit",
         "tmp-audit.localhost",
     )
+    archive = backup_site(association=site, target=tmp_path / "site.tar.gz")
+    assert latest("public", "site.backup").details["file"] == str(archive)
+    copy = restore_site(source=archive, slug="tmp-audit-copy", domain="tmp-audit-copy.localhost")
+    restored = latest("public", "site.restore")
+    assert (restored.object_id, restored.details["schema"]) == ("tmp-audit-copy", copy.schema_name)
     delete_site(association=Association.objects.get(pk=site.pk))
     assert latest("public", "site.delete").object_label == "审计临时网站"
+    assert selectors.verify(schema_names=["public"]).ok
 
 
 def test_syndication_steps_are_recorded_on_the_site_that_took_them(alpha, gamma, delta):
