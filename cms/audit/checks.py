@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 
 from .services import MINIMUM_RETENTION_DAYS
+from .shipping import validate_target
 
 
 @checks.register()
@@ -15,4 +17,16 @@ def retention_at_least_six_months(app_configs=None, **kwargs):
                 id="audit.E001",
             )
         ]
+    return []
+
+
+@checks.register()
+def shipping_target_is_understood(app_configs=None, **kwargs):
+    target = getattr(settings, "CMS_AUDIT_SHIP", "")
+    if not target:
+        return []
+    try:
+        validate_target(target)
+    except ImproperlyConfigured as error:
+        return [checks.Error(str(error), id="audit.E002")]
     return []

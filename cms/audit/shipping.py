@@ -47,15 +47,30 @@ def as_json_line(entry) -> str:
     )
 
 
+def validate_target(target: str) -> None:
+    """Raise ImproperlyConfigured unless `target` is one of the forms CMS_AUDIT_SHIP accepts."""
+    kind, _, rest = target.partition(":")
+    if kind == "file" and rest:
+        return
+    if kind == "syslog" and not rest:
+        return
+    if kind in ("syslog", "syslog+tcp"):
+        host, _, port = rest.rpartition(":")
+        if host and port.isdigit() and 0 < int(port) < 65536:
+            return
+    raise ImproperlyConfigured(
+        f"CMS_AUDIT_SHIP must be file:PATH, syslog, syslog:HOST:PORT or syslog+tcp:HOST:PORT, not {target!r}."
+    )
+
+
 def make_handler(target: str) -> logging.Handler:
+    validate_target(target)
     kind, _, rest = target.partition(":")
     if kind == "file" and rest:
         handler: logging.Handler = logging.handlers.WatchedFileHandler(rest, encoding="utf-8")
     elif kind in ("syslog", "syslog+tcp"):
         if rest:
             host, _, port = rest.rpartition(":")
-            if not host or not port.isdigit():
-                raise ImproperlyConfigured(f"CMS_AUDIT_SHIP: expected syslog:HOST:PORT, not {target!r}.")
             socktype = socket.SOCK_STREAM if kind == "syslog+tcp" else socket.SOCK_DGRAM
             handler = logging.handlers.SysLogHandler(
                 address=(host, int(port)), facility=logging.handlers.SysLogHandler.LOG_AUTH, socktype=socktype
@@ -67,10 +82,6 @@ def make_handler(target: str) -> logging.Handler:
         handler.setFormatter(logging.Formatter("cms-audit: %(message)s"))
         handler.append_nul = False
         return handler
-    else:
-        raise ImproperlyConfigured(
-            f"CMS_AUDIT_SHIP must be file:PATH, syslog, syslog:HOST:PORT or syslog+tcp:HOST:PORT, not {target!r}."
-        )
     handler.setFormatter(logging.Formatter("%(message)s"))
     return handler
 

@@ -653,3 +653,12 @@ def test_the_cms_command_forwards_audit_to_its_management_command():
     )
     assert answer.returncode == 0, answer.stderr
     assert "verify" in answer.stdout and "purge" in answer.stdout
+
+
+def test_a_shipping_target_that_cannot_be_understood_fails_the_system_check(settings):
+    for good in ("file:/var/log/cms/audit.jsonl", "syslog", "syslog:10.0.0.5:514", "syslog+tcp:collector:6514"):
+        settings.CMS_AUDIT_SHIP = good
+        assert checks.shipping_target_is_understood() == []
+    for bad in ("file:", "syslog:collector", "syslog:host:port", "http://collector/", "kafka:x"):
+        settings.CMS_AUDIT_SHIP = bad
+        assert [e.id for e in checks.shipping_target_is_understood()] == ["audit.E002"], bad
