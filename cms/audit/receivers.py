@@ -52,8 +52,7 @@ def on_wagtail_log_entry(sender, instance, created, raw=False, **kwargs) -> None
     content_type = ContentType.objects.get_for_id(instance.content_type_id) if instance.content_type_id else None
     services.record(
         instance.action,
-        user=user,
-        username=None if user is not None else "",
+        user=user,  # none (scheduled publishing, a site being built): the request's user if there is one
         object_type=f"{content_type.app_label}.{content_type.model}" if content_type else "",
         object_id=instance.object_id,
         object_label=instance.label,

@@ -187,6 +187,19 @@ def test_publish_and_unpublish_in_the_admin_are_recorded(beta):
     assert publish.details["revision"] and unpublish.seq > publish.seq
 
 
+def test_scheduled_publishing_is_recorded_without_a_user(delta):
+    # Given a draft of delta approved to go live a minute ago, as scheduling leaves it
+    article = draft(delta, "审计定时发布稿")
+    with schema_context(delta.schema_name):
+        ArticlePage.objects.get(pk=article.pk).save_revision(approved_go_live_at=timezone.now() - timedelta(minutes=1))
+    # When the scheduler runs (no request, no user)
+    call_command("publish_scheduled_all")
+    # Then delta's chain has the publish, by nobody, from nowhere
+    entry = latest("delta", "wagtail.publish.scheduled")
+    assert entry.object_id == str(article.pk)
+    assert (entry.username, entry.user_id, entry.ip_address, entry.user_agent) == ("", None, "", "")
+
+
 def test_a_workflow_decision_is_recorded(gamma):
     # Given an article of gamma in a one-step workflow
     admin = admin_of(gamma)
