@@ -6,8 +6,8 @@ cms worker               run background tasks, each in its site's schema
 cms publish-scheduled    publish and unpublish scheduled pages on every site
 cms migrate              apply pending migrations to every site (fast when there are none)
 cms sites ...            create, list, archive, delete, back up, restore, import sites
-cms accounts ...         unlock locked logins, list them, reset a user's two-factor login
 cms audit verify|purge   check the audit log's hash chains; remove entries past the retention (>= 180 days)
+cms accounts ...         unlock locked logins, list them, reset a user's two-factor login
 cms themes list|check    the site templates
 cms network reindex      rebuild the national index from every site, with progress
 cms search reindex       rebuild every site's search index (and Elasticsearch's), with progress
@@ -46,8 +46,8 @@ WORKER_ARGS = ["-m", "django", "tenant_worker", "--interval", "1", "--no-startup
 # Top-level words whose commands their domains own: word -> (management command, help).
 DOMAIN_COMMANDS = {
     "sites": ("sites", "the site registry: create, list, archive, delete, back up, restore, import"),
-    "accounts": ("accounts", "logins: unlock, list locked logins, reset two-factor login"),
     "audit": ("audit", "the audit log: verify its hash chains, purge entries past the retention"),
+    "accounts": ("accounts", "logins: unlock, list locked logins, reset two-factor login"),
 }
 
 _held_lock = None  # the data folder's lock while this process holds it (its children inherit it)

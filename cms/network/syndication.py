@@ -22,7 +22,6 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 from wagtail.models import Page
 
-from cms.audit.services import record as audit_record
 from cms.pages.selectors import public as public_pages
 from sites.faults import failpoint
 from sites.models import Association
@@ -519,6 +518,8 @@ def _record(record: Syndication, action: str, actor: str, *, detail: str = "") -
         to_site=record.target_site_name,
         detail=detail,
     )
+    from cms.audit.services import record as audit_record
+
     site = record.target_site if action in RECEIVER_STEPS else record.source_site
     audit_record(
         f"syndication.{action}",
