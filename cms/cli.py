@@ -6,6 +6,7 @@ cms worker               run background tasks, each in its site's schema
 cms publish-scheduled    publish and unpublish scheduled pages on every site
 cms migrate              apply pending migrations to every site (fast when there are none)
 cms sites ...            create, list, archive, delete, back up, restore, import sites
+cms audit verify|purge   check the audit log's hash chains; remove entries past the retention (>= 180 days)
 cms accounts ...         unlock locked logins, list them, reset a user's two-factor login
 cms review policy <site> review levels (三审/两审/一审), proofreading steps, overdue days of a site
 cms themes list|check    the site templates
@@ -55,6 +56,7 @@ def worker_args() -> list[str]:
 # Top-level words whose commands their domains own: word -> (management command, help).
 DOMAIN_COMMANDS = {
     "sites": ("sites", "the site registry: create, list, archive, delete, back up, restore, import"),
+    "audit": ("audit", "the audit log: verify its hash chains, purge entries past the retention"),
     "accounts": ("accounts", "logins: unlock, list locked logins, reset two-factor login"),
     "review": ("review", "review settings per site: levels of review, proofreading steps, overdue days"),
 }

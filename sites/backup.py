@@ -18,7 +18,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_public_schema_name, schema_context
+
+from cms.audit.services import record as audit_record
 
 from .models import Association, Domain
 from .provisioning import dump_schema, replay_schema_sql
@@ -58,6 +60,14 @@ def backup_site(*, association: Association, target: Path) -> Path:
         if media.exists():
             archive.add(media, arcname="media")
     partial.replace(target)  # a backup file is either whole or absent
+    audit_record(
+        "site.backup",
+        schema_name=get_public_schema_name(),
+        object_type="site",
+        object_id=association.slug,
+        object_label=association.name,
+        detail={"file": str(target)},
+    )
     return target
 
 
@@ -124,6 +134,14 @@ def restore_site(*, source: Path, slug: str | None = None, domain: str | None = 
                     Site.objects.filter(is_default_site=True).update(site_name=name)
             # `restored`: the same site is back (its records elsewhere may name it by slug), not a copy beside it.
             site_provisioned.send(sender=Association, association=association, restored=slug == site["slug"])
+            audit_record(
+                "site.restore",
+                schema_name=get_public_schema_name(),
+                object_type="site",
+                object_id=slug,
+                object_label=name,
+                detail={"schema": schema, "file": str(source)},
+            )
     except BaseException:
         shutil.rmtree(media, ignore_errors=True)
         connection.set_schema_to_public()

@@ -21,6 +21,7 @@ from wagtail.log_actions import LogContext
 from wagtail.models import Page, Site
 
 from cms.accounts.services import validate_admin_password
+from cms.audit.services import record as audit_record
 from themes.blueprint import DEFAULT_THEME_FOR_KIND, ThemeError, get_theme
 from themes.install import install_home_page
 
@@ -243,6 +244,7 @@ def _create_from_template(
                     populate()
             Domain.objects.create(domain=domain, tenant=association, is_primary=True)
             site_provisioned.send(sender=Association, association=association)
+            _audit("site.create", association, domain=domain, theme=f"{blueprint.name} v{blueprint.version}")
     except BaseException:
         if media_dir is not None:
             shutil.rmtree(media_dir, ignore_errors=True)
@@ -288,14 +290,18 @@ def archive_site(*, association: Association) -> Association:
     if association.schema_name == get_public_schema_name():
         raise ValidationError("The central office cannot be archived.")
     association.archived_at = timezone.now()
-    association.save(update_fields=["archived_at"])
+    with transaction.atomic():
+        association.save(update_fields=["archived_at"])
+        _audit("site.archive", association)
     log.info("Archived site %s", association.slug)
     return association
 
 
 def unarchive_site(*, association: Association) -> Association:
     association.archived_at = None
-    association.save(update_fields=["archived_at"])
+    with transaction.atomic():
+        association.save(update_fields=["archived_at"])
+        _audit("site.unarchive", association)
     log.info("Unarchived site %s", association.slug)
     return association
 
@@ -322,6 +328,19 @@ def _discard(association: Association) -> None:
                 cursor.execute(f'DROP SCHEMA "{association.schema_name}" CASCADE')
         Domain.objects.filter(tenant_id=association.pk).delete()
         Association.objects.filter(pk=association.pk).delete()
+        _audit("site.delete", association)
+
+
+def _audit(action: str, association: Association, **detail) -> None:
+    """In the central office's chain: it is the central office that creates, archives and deletes sites."""
+    audit_record(
+        action,
+        schema_name=get_public_schema_name(),
+        object_type="site",
+        object_id=association.slug,
+        object_label=association.name,
+        detail={"schema": association.schema_name, **detail},
+    )
 
 
 def ensure_central_office(

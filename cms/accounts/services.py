@@ -15,6 +15,8 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cms.audit.services import record as audit_record
+
 from .throttling import SITE_SEPARATOR, normalise_username
 from .validators import MinimumLengthValidator
 
@@ -166,10 +168,13 @@ def verify_second_factor(*, user, code: str) -> Device | None:
                 waits.append(_seconds_left(details))
                 continue
             if device.verify_token(candidate):
+                audit_record("auth.second_factor", user=user, detail={"kind": model.__name__})
                 return device
     if waits and len(waits) == len(devices):
+        audit_record("auth.second_factor_failed", user=user, detail={"throttled": True})
         raise TooManyAttempts(max(waits))
     logger.warning("wrong two-factor code for %s", user.get_username())
+    audit_record("auth.second_factor_failed", user=user)
     return None
 
 

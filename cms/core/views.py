@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.html import format_html, format_html_join
 from django.views.static import serve
 
+from cms.audit.receivers import record_refusal
 from sites.middleware import database_unreachable, unavailable_response, wants_json
 from sites.models import Association
 
@@ -104,6 +105,7 @@ def bad_request(request, exception=None):
 
 
 def permission_denied(request, exception=None):
+    record_refusal(request)
     return _client_error(request, 403)
 
 
@@ -112,4 +114,5 @@ def page_not_found(request, exception=None):
 
 
 def csrf_failure(request, reason=""):
+    record_refusal(request, why="csrf")
     return _client_error(request, 403)

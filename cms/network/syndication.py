@@ -506,6 +506,10 @@ def _name(user) -> str:
     return getattr(user, "get_username", lambda: "")() if user is not None else ""
 
 
+# Steps the receiving site takes (or that land on it); the others are the sending site's.
+RECEIVER_STEPS = {"accepted", "declined", "delivered"}
+
+
 def _record(record: Syndication, action: str, actor: str, *, detail: str = "") -> None:
     SyndicationEvent.objects.create(
         syndication=record,
@@ -514,6 +518,18 @@ def _record(record: Syndication, action: str, actor: str, *, detail: str = "") -
         from_site=record.source_site_name,
         to_site=record.target_site_name,
         detail=detail,
+    )
+    from cms.audit.services import record as audit_record
+
+    site = record.target_site if action in RECEIVER_STEPS else record.source_site
+    audit_record(
+        f"syndication.{action}",
+        username=actor or None,
+        schema_name=site.schema_name if site is not None else None,
+        object_type="syndication",
+        object_id=record.pk,
+        object_label=record.source_title,
+        detail={"from": record.source_site_name, "to": record.target_site_name, "note": detail},
     )
 
 

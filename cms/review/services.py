@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from cms.audit.services import record as audit_record
 from cms.text.normalise import normalise_word
 from sites.models import Association
 
@@ -46,6 +47,7 @@ def _changed(*, site: Association | None, action: str, actor: str, summary: str,
         site=site, site_name=_layer_name(site), action=action, actor=actor, summary=summary, words=words[:HISTORY_WORDS]
     )
     transaction.on_commit(lambda: schedule_rescans(site=site, reason=f"{_layer_name(site)}{summary}"))
+    audit_record(f"lexicon.{action}", username=actor or None, schema_name=site.schema_name if site else get_public_schema_name(), object_type="lexicon", object_label=_layer_name(site), detail={"summary": summary, "words": words[:HISTORY_WORDS]})  # fmt: skip  # noqa: E501
 
 
 def add_entry(
@@ -208,6 +210,7 @@ def record_override(*, site: Association, revision, user, reason: str) -> Screen
         raise OverrideError("这一版本含有禁止发布的词语，不能放行，只能修改后重新提交。")
     if not result.needs_review:
         raise OverrideError("这一版本没有需要审核的词语，无需放行。")
+    audit_record("screening.override", user=user, schema_name=site.schema_name, object_type="page", object_id=page.pk, object_label=page.title, detail={"revision": revision.pk, "words": result.review_words, "reason": reason})  # fmt: skip  # noqa: E501
     return ScreeningOverride.objects.create(
         site=site,
         page_id=page.pk,

@@ -67,6 +67,8 @@ SHARED_APPS = [
     *CONTENT_APPS,
     "django.contrib.staticfiles",
     "cms.core",
+    # One append-only audit log for the network, each entry under its site's schema (cms/audit).
+    "cms.audit",
     "cms.network",
     "cms.search",
     "cms.review",
@@ -89,6 +91,7 @@ TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "sites.middleware.TenantMiddleware",
+    "cms.audit.context.CurrentRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -317,4 +320,10 @@ LOGGING = {
     # Every site created, archived, deleted, restored or migrated leaves a line.
     "loggers": {"sites": {"level": os.environ.get("SITES_LOG_LEVEL", "INFO")}},
 }
+# --- Audit log (cms/audit) ---
+# Days entries are kept before `cms audit purge` may remove them; below 180 (six months) is refused.
+CMS_AUDIT_RETENTION_DAYS = int(os.environ.get("CMS_AUDIT_RETENTION_DAYS", 180))
+# Ship each committed entry as a JSON line: file:PATH, syslog, syslog:HOST:PORT or syslog+tcp:HOST:PORT.
+CMS_AUDIT_SHIP = os.environ.get("CMS_AUDIT_SHIP", "")
+CMS_AUDIT_EXPORT_MAX_ROWS = int(os.environ.get("CMS_AUDIT_EXPORT_MAX_ROWS", 100_000))  # per CSV/XLSX export
 CMS_BENCHMARK = False  # mounts the stock grapple endpoint at /graphql-stock/ for `cms benchmark graphql`
