@@ -58,7 +58,7 @@ def limits() -> Limits:
 
 def form_token(*, schema_name: str, now: float | None = None) -> str:
     issued = now if now is not None else timezone.now().timestamp()
-    return signing.Signer(salt=TOKEN_SALT).sign_object({"s": schema_name, "t": round(issued, 3)})
+    return signing.Signer(salt=TOKEN_SALT).sign_object({"s": schema_name, "t": int(issued * 1000) / 1000})
 
 
 def check_form_token(token: str, *, schema_name: str, now: float | None = None) -> None:
@@ -91,39 +91,43 @@ def fingerprint(value: str) -> str:
     return hmac.new(key, value.strip().lower().encode(), hashlib.sha256).hexdigest()[:40]
 
 
-def hit(*, what: str, value: str, limit: int, window_seconds: int, now: datetime.datetime | None = None) -> int:
-    """Count one attempt for (this site, what, value) in the current window; returns the count so far.
+def hits(*counts: tuple[str, str], window_seconds: int, now: datetime.datetime | None = None) -> list[int]:
+    """Count one attempt for each (what, value) of this site in the current window; the counts so far, in order.
 
-    One statement, atomic across processes (INSERT ... ON CONFLICT ... RETURNING); committed at once, so a
+    One statement, atomic across processes (INSERT ... ON CONFLICT ... RETURNING), committed at once, so a
     refused submission still counts."""
     now = now or timezone.now()
     epoch = int(now.timestamp())
     window_start = datetime.datetime.fromtimestamp(epoch - epoch % window_seconds, tz=datetime.UTC)
-    key = f"{connection.schema_name}:{what}:{fingerprint(value)}"
+    keys = [f"{connection.schema_name}:{what}:{fingerprint(value)}" for what, value in counts]
+    if not keys:
+        return []
     table = RateCounter._meta.db_table
+    values = ", ".join(["(%s, %s, 1)"] * len(keys))
+    params = [item for key in keys for item in (key, window_start)]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""INSERT INTO public.{table} (key, window_start, count) VALUES (%s, %s, 1)
+            f"""INSERT INTO public.{table} (key, window_start, count) VALUES {values}
                 ON CONFLICT (key, window_start) DO UPDATE SET count = {table}.count + 1
-                RETURNING count""",  # noqa: S608 (our own table name)
-            [key, window_start],
+                RETURNING key, count""",  # noqa: S608 (our own table name; values are parameters)
+            params,
         )
-        return cursor.fetchone()[0]
+        found = dict(cursor.fetchall())
+    return [found[key] for key in keys]
 
 
 def check_rate(*, address: str | None, contact: str) -> None:
     lim = limits()
-    if address and hit(what="post-ip", value=address, limit=lim.per_address, window_seconds=lim.window_seconds) > (
-        lim.per_address
-    ):
-        minutes = lim.window_seconds // 60
+    asked = [("post-ip", address)] if address else []
+    if contact:
+        asked.append(("post-contact", contact))
+    counts = dict(zip([what for what, _ in asked], hits(*asked, window_seconds=lim.window_seconds), strict=True))
+    minutes = lim.window_seconds // 60
+    if counts.get("post-ip", 0) > lim.per_address:
         raise SubmissionError(
             f"您提交得太频繁了（每 {minutes} 分钟最多 {lim.per_address} 条），请稍后再试。", status=429
         )
-    if contact and hit(what="post-contact", value=contact, limit=lim.per_contact, window_seconds=lim.window_seconds) > (
-        lim.per_contact
-    ):
-        minutes = lim.window_seconds // 60
+    if counts.get("post-contact", 0) > lim.per_contact:
         raise SubmissionError(
             f"同一联系方式提交得太频繁了（每 {minutes} 分钟最多 {lim.per_contact} 条），请稍后再试。", status=429
         )
@@ -131,10 +135,7 @@ def check_rate(*, address: str | None, contact: str) -> None:
 
 def check_lookup_rate(*, address: str | None) -> None:
     lim = limits()
-    if address and (
-        hit(what="lookup", value=address, limit=lim.lookups_per_address, window_seconds=lim.lookup_window_seconds)
-        > lim.lookups_per_address
-    ):
+    if address and hits(("lookup", address), window_seconds=lim.lookup_window_seconds)[0] > lim.lookups_per_address:
         raise SubmissionError("查询过于频繁，请稍后再试。", status=429)
 
 

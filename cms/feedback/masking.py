@@ -53,21 +53,25 @@ def mask_address(address: str) -> str:
     return kept + ("***" if len(kept) < len(address) else "")
 
 
+_TOWNSHIP_IN_TEXT = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:街道|镇|乡)")
+
+
 def mask_addresses_in_text(text: str) -> str:
-    """Addresses inside free text: what follows a township or county name, down to the door, is masked."""
-
-    def replace(m):
-        return "***"
-
+    """Addresses inside free text: after a district or county (and the township, if one follows), what names
+    the village, street, building or door is masked."""
     out = []
     position = 0
-    for end in re.finditer(r"(?:街道|乡|镇|区|县)", text):
+    for end in re.finditer(r"(?:区|县)", text):
         if end.start() < position:
             continue
-        tail = _BELOW_TOWNSHIP.match(text, end.end())
+        keep_to = end.end()
+        town = _TOWNSHIP_IN_TEXT.match(text, keep_to)
+        if town:
+            keep_to = town.end()
+        tail = _BELOW_TOWNSHIP.match(text, keep_to)
         if tail and tail.group(0):
-            out.append(text[position : end.end()])
-            out.append(replace(tail))
+            out.append(text[position:keep_to])
+            out.append("***")
             position = tail.end()
     out.append(text[position:])
     return "".join(out)

@@ -36,10 +36,7 @@ class ChannelPage(SitePage):
     def is_open(self, now=None) -> bool:
         return True
 
-    def serve(self, request, *args, **kwargs):
-        from .views import channel_page
-
-        return channel_page(request, self)
+    # Served by the channel's own view (wagtail_hooks.py, before_serve_page): the form and the code lookup.
 
 
 class MailboxPage(ChannelPage):

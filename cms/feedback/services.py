@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tenants.utils import schema_context
-from wagtail.models import Page, Site
+from wagtail.models import Site
 
 from cms.review.screening import screen, site_of_schema
 from cms.workdays import add_working_days
@@ -110,16 +110,18 @@ def _sync_receipt(opinion: Opinion, **extra) -> None:
 
 
 def _channel(channel_id: int | None):
+    """The live, unrestricted campaign or mailbox (its specific class read directly: one query, plus the
+    view-restriction check)."""
     if channel_id is None:
         mailbox = MailboxPage.objects.live().public().order_by("path").first()
         if mailbox is None:
             raise SubmissionError("本站尚未开设意见箱。", status=404, field="channel")
         return mailbox
-    page = Page.objects.live().public().filter(pk=channel_id).first()
-    channel = page.specific if page is not None else None
-    if not isinstance(channel, (CampaignPage, MailboxPage)):
-        raise SubmissionError("找不到该意见征集。", status=404, field="channel")
-    return channel
+    for model in (MailboxPage, CampaignPage):
+        channel = model.objects.live().public().filter(pk=channel_id).first()
+        if channel is not None:
+            return channel
+    raise SubmissionError("找不到该意见征集。", status=404, field="channel")
 
 
 def _clean_text(value: str | None, *, label: str, field_name: str, limit: int, required: bool = False) -> str:
@@ -194,7 +196,8 @@ def submit_opinion(
     if category and choices and category not in choices:
         raise SubmissionError(f"类别须为以下之一：{'、'.join(choices)}。", field="category")
 
-    result = screen(text_fields={"意见内容": content, "姓名": name, "地址": address}, site=site_of_schema())
+    site = site_of_schema()
+    result = screen(text_fields={"意见内容": content, "姓名": name, "地址": address}, site=site)
     if result.blocked:
         words = "、".join(sorted({f"“{hit.word}”" for hit in result.hits if hit.level == "block"}))
         raise SubmissionError(f"内容含有不允许提交的词语：{words}，请修改后再提交。", status=422, field="content")
@@ -204,7 +207,6 @@ def submit_opinion(
     code = codes.new_code()
     digest = codes.code_hash(code)
     due = due_date_from(start=timezone.localdate(now), answer_days=conf.answer_days)
-    site = site_of_schema()
     with transaction.atomic():
         opinion = Opinion.objects.create(
             kind=kind,

@@ -5,7 +5,8 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
-from . import admin_views, selectors
+from . import admin_views, selectors, views
+from .models import ChannelPage
 
 
 @hooks.register("register_admin_urls")
@@ -45,3 +46,11 @@ def register_feedback_permissions():
         content_type__app_label="feedback",
         codename__in=["handle_opinion", "view_personal_data", "receive_escalation"],
     )
+
+
+@hooks.register("before_serve_page")
+def serve_channel(page, request, serve_args, serve_kwargs):
+    """A campaign or the mailbox in the built-in rendering: the plain form, the code lookup, the Q&A."""
+    if isinstance(page, ChannelPage):
+        return views.channel_page(request, page)
+    return None
