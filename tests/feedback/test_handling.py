@@ -324,3 +324,24 @@ def test_channels_are_listed_in_a_constant_number_of_queries(client, delta):
     # then all come with their articles, in a handful of queries whatever their number
     assert len(channels) == 4 and sum(len(c["articles"]) for c in channels) == 6
     assert len(queries) <= 8, [q["sql"] for q in queries.captured_queries]
+
+
+def test_the_worker_heartbeat_sweeps_at_most_once_an_hour(client, delta):
+    from django_tasks_db.models import DBTaskResult
+
+    from cms.feedback.receipts.models import Sweep
+    from sites.signals import worker_heartbeat
+
+    # given an overdue opinion on delta
+    mailbox = make_mailbox(delta)
+    late = opinion_on(delta, client, mailbox)
+    Receipt.objects.filter(site=delta, opinion_id=late.pk).update(
+        due_date=timezone.localdate() - datetime.timedelta(days=2)
+    )
+    # when the worker's heartbeat fires three times
+    for _ in range(3):
+        worker_heartbeat.send(sender=None)
+    # then one sweep ran and queued one upkeep task in delta's schema
+    assert Sweep.objects.filter(name="deadlines").exists()
+    queued = DBTaskResult.objects.filter(task_path="cms.feedback.jobs.site_upkeep")
+    assert [task.args_kwargs["schema"] for task in queued].count("delta") == 1
