@@ -3,6 +3,8 @@ is always the request's own; personal data only through selectors.personal_data.
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -176,10 +178,30 @@ def figures_view(request):
     group_by = request.GET.get("by", "site")
     if group_by not in selectors.GROUPS:
         group_by = "site"
-    rows = selectors.figures(site_ids=[s.pk for s in sites], group_by=group_by)
+    period = {}
+    for name in ("from", "to"):
+        value = request.GET.get(name, "")
+        if value:
+            try:
+                day = datetime.date.fromisoformat(value)
+            except ValueError:
+                messages.error(request, f"日期“{value}”格式不对，请写成 2026-01-31 这样。")
+                continue
+            moment = datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+            period["date_from" if name == "from" else "date_to"] = (
+                moment if name == "from" else moment + datetime.timedelta(days=1)
+            )
+    rows = selectors.figures(site_ids=[s.pk for s in sites], group_by=group_by, **period)
     if request.GET.get("export") in ("csv", "xlsx"):
         return _download(request.GET["export"], export.FIGURE_HEADER, export.figure_rows(rows), "意见建议统计")
-    return render(request, "feedback/admin/figures.html", {"rows": rows, "by": group_by, "sites": sites})
+    context = {
+        "rows": rows,
+        "by": group_by,
+        "sites": sites,
+        "from": request.GET.get("from", ""),
+        "to": request.GET.get("to", ""),
+    }
+    return render(request, "feedback/admin/figures.html", context)
 
 
 def draft_report_view(request, page_id: int):

@@ -345,3 +345,35 @@ def test_the_worker_heartbeat_sweeps_at_most_once_an_hour(client, delta):
     assert Sweep.objects.filter(name="deadlines").exists()
     queued = DBTaskResult.objects.filter(task_path="cms.feedback.jobs.site_upkeep")
     assert [task.args_kwargs["schema"] for task in queued].count("delta") == 1
+
+
+def test_figures_by_period_and_held_opinions_released_by_a_person(client, delta):
+    from cms.review.models import Level
+    from cms.review.services import add_entry
+
+    # given a held opinion (a review-level word) and an ordinary one
+    add_entry(site=None, word="待审词丙", level=Level.REVIEW, category="测试", actor="测试")
+    mailbox = make_mailbox(delta)
+    held = opinion_on(delta, client, mailbox, content="提到待审词丙的意见", contact="13800000051")
+    opinion_on(delta, client, mailbox, contact="13800000052")
+    assert held.status == Opinion.Status.HELD
+    # when a person releases it
+    with schema_context(delta.schema_name):
+        released = services.release(opinion_id=held.pk, user=admin_user(delta))
+    # then it is 待处理, the receipt follows, and the history names the words
+    assert released.status == Opinion.Status.NEW
+    assert Receipt.objects.get(site=delta, opinion_id=held.pk).status == "new"
+    with schema_context(delta.schema_name):
+        assert "待审词丙" in Opinion.objects.get(pk=held.pk).events.get(kind=OpinionEvent.Kind.RELEASED).text
+    # and the figures of a period without opinions are empty, of today's period hold both
+    staff = admin_client(delta)
+    today = timezone.localdate().isoformat()
+    empty = staff.get(
+        "/admin/opinions/figures/?by=site&from=2020-01-01&to=2020-12-31&export=csv", HTTP_HOST=HOSTS["delta"]
+    )
+    assert len(list(csv.reader(io.StringIO(empty.content.decode("utf-8-sig"))))) == 1
+    full = staff.get(f"/admin/opinions/figures/?by=site&from={today}&to={today}&export=csv", HTTP_HOST=HOSTS["delta"])
+    rows = list(csv.reader(io.StringIO(full.content.decode("utf-8-sig"))))
+    assert rows[1][:2] == [delta.name, "2"]
+    bad = staff.get("/admin/opinions/figures/?from=31.12.2026", HTTP_HOST=HOSTS["delta"])
+    assert bad.status_code == 200 and "格式不对" in bad.content.decode()
