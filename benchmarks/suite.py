@@ -16,13 +16,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-TARGETS = ["graphql", "provisioning", "network", "search", "screening", "loadtest"]
+TARGETS = ["graphql", "provisioning", "network", "search", "screening", "opinions", "loadtest"]
 PEERS = {
     "graphql": "stock wagtail-grapple",
     "provisioning": "stock django-tenants",
     "network": "—",
     "search": "plain PostgreSQL",
     "screening": "—",
+    "opinions": "—",
     "loadtest": "—",
 }
 # The arguments of each benchmark at each size. Full: each command's own defaults (the bars' sizes).
@@ -33,6 +34,7 @@ SIZES = {
         "network": ["--sites", "10", "--items", "3", "--requests", "5"],
         "search": ["--documents", "600"],
         "screening": ["--screening-words", "500"],
+        "opinions": ["--inbox", "300", "--rate", "5", "--seconds", "2", "--requests", "3"],
         "loadtest": [
             "--sites",
             "2",
@@ -158,6 +160,15 @@ def rows_for(target: str, f: dict) -> list[tuple[str, str, str]]:
                 f"{f['recall']:.3f} / {f['false_alarms'] * 100:.2f} %",
                 "—",
             ),
+        ]
+    if target == "opinions":
+        return [
+            (
+                f"submissions p95 at {f['rate']:g}/s, lost (targets 100 ms, 0)",
+                f"{f['submit_p95_ms']:.1f} ms, {f['lost']} lost of {f['acknowledged']}",
+                "—",
+            ),
+            (f"inbox p95, {f['inbox_size']:,} opinions (target 300 ms)", f"{f['inbox_p95_ms']:.1f} ms", "—"),
         ]
     if target == "loadtest":
         growth = f.get("max_worker_rss_growth_pct")

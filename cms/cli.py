@@ -17,6 +17,7 @@ cms benchmark graphql    our GraphQL endpoint against stock wagtail-grapple, sid
 cms benchmark network    the national feeds over a national index of 1,000 sites, p50/p95 over HTTP
 cms benchmark search     Chinese search: P@10, R@10, nDCG@10 and p50/p95 against plain PostgreSQL, 100,000 documents
 cms benchmark screening  sensitive words: chars/s, one article's time, recall on evasions, false alarms
+cms benchmark opinions   opinions: submissions at 50/s through the real server (p95, none lost), a 100,000-opinion inbox
 cms loadtest             the real server under a mixed load across N sites (source checkout only)
 cms bench                every benchmark in one run, one summary table (source checkout only)
 """
@@ -176,8 +177,14 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("benchmark", help="measure against the stock peers, on a throwaway database")
     bench.add_argument(
-        "target", choices=["graphql", "provisioning", "network", "search", "screening"], help="what to measure"
+        "target",
+        choices=["graphql", "provisioning", "network", "search", "screening", "opinions"],
+        help="what to measure",
     )
+    bench.add_argument(
+        "--inbox", type=int, default=100_000, help="opinions: opinions already in the inbox (default 100000)"
+    )
+    bench.add_argument("--rate", type=float, default=50, help="opinions: submissions a second (default 50)")
     bench.add_argument(
         "--screening-words", type=int, default=10_000, help="screening: words in the generated lexicon (default 10000)"
     )
@@ -558,6 +565,8 @@ def cmd_benchmark(args) -> int:
             print(screening.report(figures))
             _write_json(args, {"target": "screening", **figures})
             return 0
+        if args.target == "opinions":
+            return _benchmark_opinions(args)
         if args.target == "provisioning":
             from benchmarks import provisioning
             from sites.fleet import migrate_fleet
@@ -737,6 +746,49 @@ def _write_json(args, figures: dict) -> None:
 
     if getattr(args, "json", None):
         Path(args.json).write_text(json.dumps(figures, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _benchmark_opinions(args) -> int:
+    """Submissions at a steady rate through gunicorn and the inbox of a big site (benchmarks/opinions.py)."""
+    import secrets
+
+    from django.core.management import call_command
+    from django.db import connections
+
+    from benchmarks import opinions
+    from sites.services import ensure_central_office
+
+    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+    ensure_central_office(domain="localhost")
+    password = secrets.token_urlsafe(18)
+    _say(f"Building a site with {args.inbox:,} opinions...")
+    opinions.build(inbox=args.inbox, password=password, progress=_say)
+    connections.close_all()
+    env = {"CMS_CLIENT_IP_HEADER": "X-Real-IP", "CMS_REQUIRE_2FA": "0", "CMS_OPINION_MIN_FILL_SECONDS": "1"}
+    web, port = _start_benchmark_server(workers=args.workers, threads=4, env=env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        figures = opinions.Figures(inbox_size=args.inbox, rate=args.rate, seconds=args.seconds)
+        count = int(args.rate * args.seconds)
+        _say(f"Fetching {count} form tokens, then waiting the minimum fill time...")
+        tokens = opinions.tokens(base=base, count=count + 10)
+        time.sleep(1.2)
+        _say("Ten submissions one after another (unloaded latency)...")
+        opinions.sequential(base=base, form_tokens=tokens[count:], figures=figures)
+        tokens = tokens[:count]
+        _say(f"Submitting {args.rate:g}/s for {args.seconds:g} s...")
+        acknowledged = opinions.submit_load(
+            base=base, rate=args.rate, seconds=args.seconds, form_tokens=tokens, figures=figures
+        )
+        opinions.check_stored(acknowledged=acknowledged, figures=figures)
+        _say("Opening the inbox...")
+        opinions.measure_inbox(base=base, password=password, requests_count=args.requests, figures=figures)
+    finally:
+        _terminate(web)
+    print()
+    print(opinions.report(figures, workers=args.workers), flush=True)
+    _write_json(args, {"target": "opinions", **figures.as_json()})
+    return 0
 
 
 def _benchmarks_package(command: str):

@@ -24,6 +24,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
+from .signals import worker_heartbeat
 from .tasks import task_schema
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,10 @@ class TenantWorker(Worker):
                 except Exception:  # the database may be away; try again next time
                     log.warning("Could not look for orphaned tasks", exc_info=True)
                     lease.close()
+                try:
+                    worker_heartbeat.send(sender=type(self))
+                except Exception:
+                    log.warning("A periodic job of the worker failed", exc_info=True)
                 finally:
                     connections.close_all()
         finally:

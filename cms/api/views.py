@@ -172,10 +172,12 @@ class SiteGraphQLView(GraphQLView):
             )
         request.cms_allow_introspection = self._allows_introspection(request)
         preview = bool(query and (uses_preview_token(query) or reads_private(query)))
+        # Opinions (form tokens, lookups by code, submissions) are never answered from a cache.
+        volatile = bool(query and ("opinion" in query.lower() or "mutation" in query))
         cache_key = None
         # The database cannot be reached (routed from the last route seen): cached answers only.
         degraded = getattr(request, "cms_database_unavailable", False)
-        if query and not preview and settings.CMS_GRAPHQL_RESPONSE_CACHE_SECONDS:
+        if query and not preview and not volatile and settings.CMS_GRAPHQL_RESPONSE_CACHE_SECONDS:
             # Read with the site when the request was routed: no query of its own.
             version = request.tenant.content_version
             if reads_network(query, central=request.tenant.schema_name == get_public_schema_name()):
@@ -210,7 +212,7 @@ class SiteGraphQLView(GraphQLView):
             # As current as the moment the database went away: every change is written there first.
             response["Warning"] = '110 - "Response is stale: the database is unavailable"'
         if request.method == "GET":
-            return self._cacheable(request, response, private=preview or status != 200)
+            return self._cacheable(request, response, private=preview or volatile or status != 200)
         return response
 
     @staticmethod
@@ -289,8 +291,11 @@ class SiteGraphQLView(GraphQLView):
         if result and '"errors"' in result:
             errors = json.loads(result).get("errors") or []
             codes = [(e.get("extensions") or {}).get("code") for e in errors]
+            http_statuses = [(e.get("extensions") or {}).get("httpStatus") for e in errors]
             if "TIME_LIMIT" in codes:
                 status = 503
+            elif status == 200 and errors and all(isinstance(s, int) for s in http_statuses):
+                status = http_statuses[0]  # a refusal that names its own status (e.g. 404, 413, 429)
             elif status == 200 and errors and all(code == "BAD_REQUEST" for code in codes):
                 status = 400
         return result, status

@@ -1,5 +1,6 @@
 from wagtail import hooks
 
+from .feedback.queries import FeedbackMutation, FeedbackQuery
 from .network.queries import NetworkQuery
 from .pages.queries import PagesQuery
 from .search.queries import SearchQueryMixin
@@ -12,6 +13,12 @@ def add_site_queries(query_mixins):
     query_mixins.append(NetworkQuery)
     query_mixins.append(SearchQueryMixin)
     query_mixins.append(WatchQuery)
+    query_mixins.append(FeedbackQuery)
+
+
+@hooks.register("register_schema_mutation")
+def add_site_mutations(mutation_mixins):
+    mutation_mixins.append(FeedbackMutation)
 
 
 @hooks.register("register_rich_text_features", order=100)

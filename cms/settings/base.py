@@ -50,6 +50,7 @@ CONTENT_APPS = [
     "cms.media",
     "cms.pages",
     "cms.api",
+    "cms.feedback",  # the opinions channel: personal data stays in the site's own schema
     "wagtail_headless_preview",
     *WAGTAIL_APPS,
     # The review steps of each site's workflow (cms/review/workflow): beside Wagtail's tasks.
@@ -73,6 +74,7 @@ SHARED_APPS = [
     "cms.search",
     "cms.review",
     "cms.watch",  # public-opinion watch: the central office's, in the public schema
+    "cms.feedback.receipts",  # opinions as the network sees them (no personal data): code lookups, figures
     "graphene_django",
     "graphene_django_graphiql_static",  # GraphiQL's scripts and styles, served locally (no CDN)
     "grapple",
@@ -327,3 +329,20 @@ CMS_AUDIT_RETENTION_DAYS = int(os.environ.get("CMS_AUDIT_RETENTION_DAYS", 180))
 CMS_AUDIT_SHIP = os.environ.get("CMS_AUDIT_SHIP", "")
 CMS_AUDIT_EXPORT_MAX_ROWS = int(os.environ.get("CMS_AUDIT_EXPORT_MAX_ROWS", 100_000))  # per CSV/XLSX export
 CMS_BENCHMARK = False  # mounts the stock grapple endpoint at /graphql-stock/ for `cms benchmark graphql`
+
+# The opinions channel (cms/feedback): abuse control and size limits of submissions and code lookups.
+CMS_OPINION_LIMITS = {
+    "min_fill_seconds": float(os.environ.get("CMS_OPINION_MIN_FILL_SECONDS", 3)),
+    "token_max_age": 24 * 3600,
+    "per_address": int(os.environ.get("CMS_OPINION_PER_ADDRESS", 300)),  # anchor: 300 posts / 5 min / address
+    "per_contact": int(os.environ.get("CMS_OPINION_PER_CONTACT", 20)),
+    "window_seconds": 300,
+    "lookups_per_address": int(os.environ.get("CMS_OPINION_LOOKUPS_PER_ADDRESS", 60)),
+    "lookup_window_seconds": 300,
+    "max_content_chars": 5000,
+    "max_name_chars": 50,
+    "max_contact_chars": 100,
+    "max_address_chars": 200,
+    "max_attachments": 3,
+    "max_attachment_bytes": 1024 * 1024,  # GraphQL bodies are capped at 2.5 MB in all (base64)
+}

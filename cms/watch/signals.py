@@ -4,6 +4,7 @@ from django.db import transaction
 from django.dispatch import receiver
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from cms.feedback.signals import opinion_submitted
 from cms.network import index
 
 from . import jobs, network, services
@@ -27,12 +28,12 @@ def pages_removed(sender, site, page_ids, **kwargs):
     services.mark_documents_removed(site=site, page_ids=page_ids)
 
 
+@receiver(opinion_submitted)
 def opinion_received(
     sender, *, external_id: str, text: str, title: str = "", url: str = "", published_at=None, site=None, **kwargs
 ):
-    """For the opinions channel's signal (cms.feedback, below this layer, cannot call the watch): connect it
-    here with `@receiver(<its signal>)`. The opinion is matched by the worker once its transaction commits,
-    so submitting never waits for the watch."""
+    """The opinions channel (below this layer, it cannot call the watch) sends each stored opinion, its
+    personal data masked. Matched by the worker once the submission commits: submitting never waits."""
 
     def enqueue():
         with schema_context(get_public_schema_name()):

@@ -66,7 +66,7 @@ def test_the_bench_summary_has_a_row_for_every_benchmark_beside_its_peer(smoke_r
     )
     assert (
         "graphql: stock wagtail-grapple; provisioning: stock django-tenants; network: —; search: plain PostgreSQL;"
-        " screening: —; loadtest: —." in summary
+        " screening: —; opinions: —; loadtest: —." in summary
     )
     assert re.search(r"throughput, answer cache +[\d.]+ req/s \([\d.]+x\) +[\d.]+ req/s", summary)
     assert re.search(r"nDCG@10 \(600 documents\) +0\.\d{3} +0\.\d{3}", summary)
