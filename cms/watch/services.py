@@ -21,6 +21,7 @@ from django.db.models import Count, F, Max
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from cms.audit.services import record
 from sites.models import Association
 
 from . import feeds
@@ -325,6 +326,14 @@ def record_handling(
             event.deadline = deadline
         event.closed_at = timezone.now() if to_stage == Event.Stage.CLOSED else None
         event.save(update_fields=["stage", "handler", "deadline", "closed_at"])
+        record(
+            "watch.handling",
+            user=user,
+            object_type="watch_event",
+            object_id=event.pk,
+            object_label=str(event)[:255],
+            detail={"from": step.from_stage, "to": to_stage, "note": note},
+        )
     return step
 
 
@@ -415,7 +424,8 @@ def _record(source: Source, now, *, status, error="", etag=None, last_modified=N
 def issue_token(*, name: str, user=None) -> str:
     """A new token for GraphQL (Authorization: Bearer <token>); only its hash is kept, shown once."""
     key = secrets.token_urlsafe(32)
-    ApiToken.objects.create(name=name, key_hash=hashlib.sha256(key.encode()).hexdigest(), created_by=user)
+    token = ApiToken.objects.create(name=name, key_hash=hashlib.sha256(key.encode()).hexdigest(), created_by=user)
+    record("watch.token_issued", user=user, object_type="watch_token", object_id=token.pk, object_label=name)
     return key
 
 
@@ -430,4 +440,5 @@ def authenticate_token(*, key: str) -> ApiToken | None:
 
 
 def revoke_token(*, token_id: int) -> None:
-    ApiToken.objects.filter(pk=token_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if ApiToken.objects.filter(pk=token_id, revoked_at__isnull=True).update(revoked_at=timezone.now()):
+        record("watch.token_revoked", object_type="watch_token", object_id=token_id)

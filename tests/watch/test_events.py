@@ -103,6 +103,12 @@ def test_handling_moves_through_its_stages_with_notes_and_refuses_skips(topic, h
         ("analysing", "handling", "联系作者核实"),
         ("handling", "closed", "已澄清，结束"),
     ]
+    # and each step is in the audit log, refused ones not
+    from cms.audit.models import AuditEntry
+
+    logged = AuditEntry.objects.filter(action="watch.handling", object_id=str(event.pk)).order_by("seq")
+    assert [entry.details["to"] for entry in logged] == ["analysing", "handling", "closed"]
+    assert {entry.username for entry in logged} == {handler.get_username()}
     # A closed event takes no new matches: the next one starts a new event
     services.ingest(source="opinions", text="文联又被指抄袭")
     assert Event.objects.filter(topic=topic).count() == 2
