@@ -288,14 +288,16 @@ def archive_site(*, association: Association) -> Association:
     if association.schema_name == get_public_schema_name():
         raise ValidationError("The central office cannot be archived.")
     association.archived_at = timezone.now()
-    association.save(update_fields=["archived_at"])
+    association.state = Association.State.ARCHIVED
+    association.save(update_fields=["archived_at", "state"])
     log.info("Archived site %s", association.slug)
     return association
 
 
 def unarchive_site(*, association: Association) -> Association:
     association.archived_at = None
-    association.save(update_fields=["archived_at"])
+    association.state = Association.State.RUNNING
+    association.save(update_fields=["archived_at", "state"])
     log.info("Unarchived site %s", association.slug)
     return association
 

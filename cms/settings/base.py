@@ -68,6 +68,7 @@ SHARED_APPS = [
     "cms.network",
     "cms.search",
     "cms.review",
+    "cms.oversight",
     "graphene_django",
     "graphene_django_graphiql_static",  # GraphiQL's scripts and styles, served locally (no CDN)
     "grapple",
