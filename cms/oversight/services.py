@@ -20,7 +20,7 @@ from django_tenants.utils import get_public_schema_name
 from cms.network.models import IndexEntry
 from sites.models import Association
 
-from .models import InspectionRule, LinkStatus, SectionState, SiteHealth
+from .models import InspectionRule, LinkCheckRun, LinkStatus, SectionState, SiteHealth
 from .rules import DEFAULT_RULES, SectionFacts, SiteFacts, evaluate, overdue_opinion_counts
 
 CONTENT_TYPES = ["article", "notice", "event", "profile", "work"]
@@ -202,3 +202,22 @@ def site_changed(*, site: Association, cadences: dict[int, int] | None = None) -
     with transaction.atomic():
         sync_sections(site=site, cadences=cadences)
         compute_health(site_ids=[site.pk])
+
+
+def start_link_check(*, site: Association) -> LinkCheckRun:
+    """Queue a link check of one site: the job runs in the site's schema, under the worker's lease."""
+    from django_tenants.utils import schema_context
+
+    from .jobs import check_links
+
+    run = LinkCheckRun.objects.create(site=site)
+    with schema_context(site.schema_name):
+        transaction.on_commit(lambda: _enqueue_in(site.schema_name, check_links, run.pk))
+    return run
+
+
+def _enqueue_in(schema: str, job, *args) -> None:
+    from django_tenants.utils import schema_context
+
+    with schema_context(schema):
+        job.enqueue(*args)
