@@ -12,6 +12,8 @@ def register_registry_urls():
     return [
         path("network/sites/", admin_views.site_list, name="network_sites"),
         path("network/sites/new/", admin_views.site_create, name="network_site_create"),
+        path("network/sites/<int:site_id>/edit/", admin_views.site_edit, name="network_site_edit"),
+        path("network/sites/<int:site_id>/archive/", admin_views.site_archive, name="network_site_archive"),
     ]
 
 

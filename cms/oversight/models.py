@@ -60,7 +60,9 @@ class SectionState(models.Model):
 class SiteHealth(models.Model):
     """A site's inspection result, recomputed when it publishes and once a day (dates move on)."""
 
-    site = models.OneToOneField("sites.Association", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    site = models.OneToOneField(
+        "sites.Association", on_delete=models.CASCADE, primary_key=True, related_name="oversight_health"
+    )
     computed_on = models.DateField()
     computed_at = models.DateTimeField(auto_now=True)
     passed = models.BooleanField(default=True)
