@@ -1,6 +1,7 @@
 from wagtail import hooks
 
 from .network.queries import NetworkQuery
+from .oversight.queries import OversightQuery
 from .pages.queries import PagesQuery
 from .search.queries import SearchQueryMixin
 
@@ -10,6 +11,7 @@ def add_site_queries(query_mixins):
     query_mixins.append(PagesQuery)
     query_mixins.append(NetworkQuery)
     query_mixins.append(SearchQueryMixin)
+    query_mixins.append(OversightQuery)
 
 
 @hooks.register("register_rich_text_features", order=100)

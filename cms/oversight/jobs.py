@@ -12,6 +12,6 @@ def check_links(run_id: int) -> dict:
 
 @task()
 def refresh_health() -> int:
-    from .services import refresh_health as refresh
+    from .scoring import refresh_health as refresh
 
     return refresh()

@@ -30,6 +30,7 @@ from django.utils import timezone
 from sites.models import Association, Domain
 
 from .models import LinkCheckRun, LinkStatus
+from .scoring import compute_health
 
 log = logging.getLogger(__name__)
 
@@ -318,8 +319,6 @@ def run_check(*, run_id: int) -> dict:
     run.problems = LinkStatus.objects.filter(site=site, state__in=LinkStatus.PROBLEMS).count()
     run.status, run.finished_at = LinkCheckRun.Status.DONE, timezone.now()
     run.save(update_fields=["problems", "status", "finished_at"])
-    from .services import compute_health
-
     compute_health(site_ids=[site.pk])
     return {"total": run.total, "problems": run.problems}
 

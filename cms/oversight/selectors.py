@@ -35,8 +35,10 @@ def dashboard_rows(
     parent_id: int | None = None,
     result: str | None = None,
     today: datetime.date | None = None,
+    with_domains: bool = False,
 ) -> list[DashboardRow]:
-    """Every site in service with its result, filtered: one query for sites and results, one for reach."""
+    """Every site in service with its result, filtered: one query for sites and results, one for reach
+    (and one for their domains when asked)."""
     sites = (
         Association.objects.exclude(schema_name=get_public_schema_name())
         .filter(archived_at__isnull=True)
@@ -53,7 +55,10 @@ def dashboard_rows(
         sites = sites.filter(oversight_health__passed=False)
     elif result == "passed":
         sites = sites.filter(oversight_health__passed=True)
-    sites = list(sites.select_related("oversight_health")[:MAX_ROWS])
+    sites = sites.select_related("oversight_health")
+    if with_domains:
+        sites = sites.prefetch_related("domains")
+    sites = list(sites[:MAX_ROWS])
     views = weekly_views(site_ids=[site.pk for site in sites], today=today)
     return [
         DashboardRow(site=site, health=getattr(site, "oversight_health", None), weekly_views=views[site.pk])
