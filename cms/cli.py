@@ -7,7 +7,8 @@ cms publish-scheduled    publish and unpublish scheduled pages on every site
 cms migrate              apply pending migrations to every site (fast when there are none)
 cms sites ...            create, list, archive, delete, back up, restore, import sites
 cms accounts ...         unlock locked logins, list them, reset a user's two-factor login
-cms themes list|check    the site templates
+cms themes ...           site templates: list, check, upgrade, from-site <slug> (a model site as a theme)
+cms oversight ...        inspection scores (refresh) and link checks (check-links), 网站监管
 cms network reindex      rebuild the national index from every site, with progress
 cms search reindex       rebuild every site's search index (and Elasticsearch's), with progress
 cms media check          files no row references, per site (--delete removes them)
@@ -149,6 +150,12 @@ def _parser() -> argparse.ArgumentParser:
     upgrade.add_argument("--theme", help="only this theme (default: all)")
     upgrade.add_argument("--apply", action="store_true", help="make the changes (default: a dry-run report)")
     upgrade.add_argument("--batch-size", type=int, default=50)
+    from_site = with_data_dir(
+        themes_sub.add_parser("from-site", help="turn a model site's structure into a new theme version (示范推广)")
+    )
+    from_site.add_argument("slug", help="the model site")
+    from_site.add_argument("--name", help="theme name (default: model_<slug>)")
+    from_site.add_argument("--out", help="themes folder to write to (default: the installed themes/)")
     themes.set_defaults(handler=cmd_themes)
 
     network = sub.add_parser("network", help="the network layer: national index")
@@ -467,6 +474,8 @@ def _without_data_dir(argv: list[str]) -> tuple[list[str], str | None]:
 def cmd_themes(args) -> int:
     if args.action == "upgrade":
         return _upgrade_themes(args)
+    if args.action == "from-site":
+        return _theme_from_site(args)
     # Checking a theme needs the page models (for the parent/child rules), not a database or a secret.
     setup_django_without_database()
     from themes.blueprint import THEMES_DIR, ThemeError, available_themes, get_theme, load_theme
@@ -486,6 +495,27 @@ def cmd_themes(args) -> int:
             failed += 1
             print(f"bad  {error}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _theme_from_site(args) -> int:
+    with database(_data_dir(args), exclusive=False):
+        setup_django()
+        from django.core.exceptions import ValidationError
+
+        from sites.model_sites import theme_from_site
+        from sites.models import Association
+        from themes.blueprint import ThemeError, load_theme
+
+        site = Association.objects.filter(slug=args.slug).first()
+        if site is None:
+            raise CmsError(f"No site with slug '{args.slug}'.")
+        try:
+            path = theme_from_site(site=site, name=args.name, themes_dir=Path(args.out) if args.out else None)
+        except (ValidationError, ThemeError) as error:
+            raise CmsError(" ".join(getattr(error, "messages", [str(error)]))) from None
+        theme = load_theme(path)
+        _say(f"Wrote {path}: {theme.name} v{theme.version} ({len(list(theme.all_pages()))} pages)")
+    return 0
 
 
 def _upgrade_themes(args) -> int:

@@ -88,3 +88,23 @@ def site_create(request):
             )
             return redirect("network_sites")
     return render(request, "sites/site_create.html", {"form": form})
+
+
+@require_POST
+def site_make_theme(request, site_id: int):
+    """示范推广: turn a model site's structure into a new theme version (as `cms themes from-site`)."""
+    from themes.blueprint import ThemeError, load_theme
+
+    from .model_sites import theme_from_site
+
+    _central_office_only(request)
+    site = get_object_or_404(Association.objects.exclude(schema_name=get_public_schema_name()), pk=site_id)
+    try:
+        theme = load_theme(theme_from_site(site=site))
+    except (ValidationError, ThemeError) as error:
+        messages.error(request, "未能生成模板：" + " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(
+            request, f"已由“{site.name}”生成模板 {theme.name} v{theme.version}，新建网站和模板升级时即可选用。"
+        )
+    return redirect("network_sites")

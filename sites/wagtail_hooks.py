@@ -14,6 +14,7 @@ def register_registry_urls():
         path("network/sites/new/", admin_views.site_create, name="network_site_create"),
         path("network/sites/<int:site_id>/edit/", admin_views.site_edit, name="network_site_edit"),
         path("network/sites/<int:site_id>/archive/", admin_views.site_archive, name="network_site_archive"),
+        path("network/sites/<int:site_id>/make-theme/", admin_views.site_make_theme, name="network_site_make_theme"),
     ]
 
 
