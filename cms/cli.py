@@ -16,6 +16,7 @@ cms benchmark graphql    our GraphQL endpoint against stock wagtail-grapple, sid
 cms benchmark network    the national feeds over a national index of 1,000 sites, p50/p95 over HTTP
 cms benchmark search     Chinese search: P@10, R@10, nDCG@10 and p50/p95 against plain PostgreSQL, 100,000 documents
 cms benchmark screening  sensitive words: chars/s, one article's time, recall on evasions, false alarms
+cms benchmark oversight  dashboard over N sites, a publish moving a score, a link check against local servers
 cms loadtest             the real server under a mixed load across N sites (source checkout only)
 cms bench                every benchmark in one run, one summary table (source checkout only)
 """
@@ -163,6 +164,16 @@ def _parser() -> argparse.ArgumentParser:
     with_data_dir(network_sub.add_parser("reindex", help="rebuild the national index from every site's pages"))
     network.set_defaults(handler=cmd_network)
 
+    oversight = sub.add_parser("oversight", help="网站监管: inspection scores and link checks")
+    oversight_sub = oversight.add_subparsers(dest="action", required=True)
+    with_data_dir(oversight_sub.add_parser("refresh", help="score every site again (the daily pass)"))
+    check_links = with_data_dir(
+        oversight_sub.add_parser("check-links", help="check links and images of published content")
+    )
+    check_links.add_argument("--site", help="only this site (slug)")
+    check_links.add_argument("--queue", action="store_true", help="queue the checks for `cms worker` instead of now")
+    oversight.set_defaults(handler=cmd_oversight)
+
     search = sub.add_parser("search", help="search indexes")
     search_sub = search.add_subparsers(dest="action", required=True)
     with_data_dir(search_sub.add_parser("reindex", help="rebuild every site's search index (and Elasticsearch's)"))
@@ -170,7 +181,9 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("benchmark", help="measure against the stock peers, on a throwaway database")
     bench.add_argument(
-        "target", choices=["graphql", "provisioning", "network", "search", "screening"], help="what to measure"
+        "target",
+        choices=["graphql", "provisioning", "network", "search", "screening", "oversight"],
+        help="what to measure",
     )
     bench.add_argument(
         "--screening-words", type=int, default=10_000, help="screening: words in the generated lexicon (default 10000)"
@@ -182,6 +195,8 @@ def _parser() -> argparse.ArgumentParser:
         help="provisioning: sites to grow the fleet to; network: sites in the index (default 1000)",
     )
     bench.add_argument("--items", type=int, default=50, help="network: published items a site (default 50)")
+    bench.add_argument("--links", type=int, default=10_000, help="oversight: links to check (default 10000)")
+    bench.add_argument("--hosts", type=int, default=20, help="oversight: local servers the links point at (default 20)")
     bench.add_argument(
         "--documents", type=int, default=100_000, help="search: documents in the national index (default 100000)"
     )
@@ -414,6 +429,11 @@ def cmd_network(args) -> int:
     return _run_management_command(args, "network_reindex")
 
 
+def cmd_oversight(args) -> int:
+    options = {"site": getattr(args, "site", None), "queue": getattr(args, "queue", False)}
+    return _run_management_command(args, "oversight", args.action, **options)
+
+
 def cmd_search(args) -> int:
     return _run_management_command(args, "search_reindex")
 
@@ -423,13 +443,13 @@ def cmd_media(args) -> int:
     return _run_management_command(args, "media_check", **options)
 
 
-def _run_management_command(args, name: str, **options) -> int:
+def _run_management_command(args, name: str, *positional, **options) -> int:
     with database(_data_dir(args), exclusive=False):
         setup_django()
         from django.core.management import CommandError, call_command
 
         try:
-            call_command(name, **options)
+            call_command(name, *positional, **options)
         except CommandError as error:
             raise CmsError(str(error)) from None
         return 0
@@ -587,6 +607,18 @@ def cmd_benchmark(args) -> int:
             print()
             print(report, flush=True)
             _write_json(args, {"target": "provisioning", **figures})
+            return 0
+        if args.target == "oversight":
+            from benchmarks import oversight
+            from sites.services import ensure_central_office
+
+            call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+            ensure_central_office(domain="localhost")
+            figures = oversight.run(
+                sites=args.sites, items=args.items, links=args.links, hosts=args.hosts, progress=_say
+            )
+            print(oversight.report(figures), flush=True)
+            _write_json(args, {"target": "oversight", **figures})
             return 0
         if args.target == "network":
             from benchmarks import network as network_benchmark

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from sites.models import Association, Domain
+from sites.models import Domain
 
 from .models import LinkCheckRun, LinkStatus
 from .scoring import compute_health
@@ -264,6 +264,17 @@ def _batches(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
+def check_many(rows: list[LinkStatus], *, batch: int = 200) -> Iterator[list[LinkStatus]]:
+    """Check external links concurrently (CMS_LINK_CHECK_CONCURRENCY threads, HostGate politeness),
+    yielding them checked a batch at a time (the caller saves each batch: progress survives a crash)."""
+    gate = HostGate(_setting("CMS_LINK_CHECK_PER_HOST", 2), _setting("CMS_LINK_CHECK_HOST_INTERVAL", 0.1))
+    timeout = _setting("CMS_LINK_CHECK_TIMEOUT", 5.0)
+    with ThreadPoolExecutor(max_workers=_setting("CMS_LINK_CHECK_CONCURRENCY", 16)) as pool:
+        for chunk in _batches(rows, batch):
+            futures = [pool.submit(check_external, row, gate, timeout) for row in chunk]
+            yield [future.result() for future in as_completed(futures)]
+
+
 def run_check(*, run_id: int) -> dict:
     """Check one site's links (in its schema). Safe to run again: links already checked in this run
     (a run taken back from a dead worker) are not requested twice."""
@@ -305,23 +316,12 @@ def run_check(*, run_id: int) -> dict:
     ]
     run.done = len(rows) - len(pending)
     run.save(update_fields=["total", "done"])
-    gate = HostGate(_setting("CMS_LINK_CHECK_PER_HOST", 2), _setting("CMS_LINK_CHECK_HOST_INTERVAL", 0.1))
-    timeout = _setting("CMS_LINK_CHECK_TIMEOUT", 5.0)
-    with ThreadPoolExecutor(max_workers=_setting("CMS_LINK_CHECK_CONCURRENCY", 16)) as pool:
-        for batch in _batches(pending, 200):
-            checked = [
-                future.result()
-                for future in as_completed([pool.submit(check_external, row, gate, timeout) for row in batch])
-            ]
-            LinkStatus.objects.bulk_update(checked, SAVED_FIELDS, batch_size=500)
-            run.done += len(checked)
-            LinkCheckRun.objects.filter(pk=run.pk).update(done=run.done)
+    for checked in check_many(pending):
+        LinkStatus.objects.bulk_update(checked, SAVED_FIELDS, batch_size=500)
+        run.done += len(checked)
+        LinkCheckRun.objects.filter(pk=run.pk).update(done=run.done)
     run.problems = LinkStatus.objects.filter(site=site, state__in=LinkStatus.PROBLEMS).count()
     run.status, run.finished_at = LinkCheckRun.Status.DONE, timezone.now()
     run.save(update_fields=["problems", "status", "finished_at"])
     compute_health(site_ids=[site.pk])
     return {"total": run.total, "problems": run.problems}
-
-
-def site_for_run(run_id: int) -> Association:
-    return LinkCheckRun.objects.select_related("site").get(pk=run_id).site

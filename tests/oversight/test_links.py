@@ -157,3 +157,12 @@ def test_registrable_domain_uses_the_bundled_suffix_list():
     assert registrable_domain("www.beian.miit.gov.cn") == "miit.gov.cn"
     assert registrable_domain("a.b.example.com.cn") == "example.com.cn"
     assert registrable_domain("127.0.0.1") == "127.0.0.1"
+
+
+def test_management_command_checks_one_site_now(gamma, capsys):
+    from django.core.management import call_command
+
+    call_command("oversight", "check-links", site="gamma")
+    assert "gamma: 0 links, 0 problems" in capsys.readouterr().out
+    call_command("oversight", "refresh")
+    assert "Scored" in capsys.readouterr().out
