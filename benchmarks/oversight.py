@@ -18,7 +18,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 
 from benchmarks.network import build_network
 
@@ -40,9 +40,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _servers(count: int) -> list[ThreadingHTTPServer]:
+    """One server on each of 127.0.0.2, 127.0.0.3, ...: distinct hosts (politeness is per host name)."""
     servers = []
-    for _ in range(count):
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    for number in range(count):
+        httpd = ThreadingHTTPServer((f"127.0.{(number + 2) // 250}.{(number + 2) % 250 or 1}", 0), _Handler)
         httpd.daemon_threads = True
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         servers.append(httpd)
@@ -91,14 +92,16 @@ def run(*, sites: int, items: int, links: int, hosts: int, progress: Callable[[s
     )
     client = Client()
     client.force_login(user)
-    client.get("/admin/oversight/", HTTP_HOST="localhost")  # warm: templates, menus
     timings, status, queries = [], None, 0
-    for _ in range(5):
-        started = time.perf_counter()
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get("/admin/oversight/", HTTP_HOST="localhost")
-        timings.append((time.perf_counter() - started) * 1000)
-        status, queries = response.status_code, len(captured)
+    # The page itself is measured: the second login step (two-factor) is not part of it.
+    with override_settings(CMS_REQUIRE_2FA=False):
+        client.get("/admin/oversight/", HTTP_HOST="localhost")  # warm: templates, menus
+        for _ in range(5):
+            started = time.perf_counter()
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get("/admin/oversight/", HTTP_HOST="localhost")
+            timings.append((time.perf_counter() - started) * 1000)
+            status, queries = response.status_code, len(captured)
 
     progress(f"Link check: {links} links over {hosts} local servers...")
     servers = _servers(hosts)
@@ -106,7 +109,9 @@ def run(*, sites: int, items: int, links: int, hosts: int, progress: Callable[[s
         rows = [
             LinkStatus(
                 site=bench[0],
-                url=f"http://127.0.0.1:{servers[n % hosts].server_address[1]}/page/{n}{'/gone' if n % 50 == 0 else ''}",
+                url="http://{}:{}/page/{}{}".format(
+                    *servers[n % hosts].server_address, n, "/gone" if n % 50 == 0 else ""
+                ),
                 kind="external",
             )
             for n in range(links)
