@@ -226,6 +226,7 @@ def _create_from_template(
                 kind=kind,
                 parent=parent,
                 region=region,
+                sponsor=name,  # the footer's 主办单位 until the central office records another
                 theme=blueprint.name,
                 theme_version=blueprint.version,
                 theme_pages=["/".join(path) for path, _ in blueprint.all_pages()],

@@ -152,7 +152,7 @@ def test_registry_edit_refuses_bad_filing_numbers_and_saves_good_ones(client, ga
     }
     refused = client.post(f"/admin/network/sites/{gamma.pk}/edit/", form, HTTP_HOST=HOSTS["central"])
     assert refused.status_code == 200 and "ICP备案号格式不正确" in refused.content.decode()
-    assert Association.objects.get(pk=gamma.pk).sponsor == ""  # nothing saved
+    assert Association.objects.get(pk=gamma.pk).sponsor == "测试浙江省文联"  # nothing saved (the name, from creation)
     form["icp_number"] = "浙ICP备12345678号"
     saved = client.post(f"/admin/network/sites/{gamma.pk}/edit/", form, HTTP_HOST=HOSTS["central"])
     assert saved.status_code == 302

@@ -72,6 +72,7 @@ def test_model_site_theme_round_trip(committed, tmp_path, monkeypatch):
             parent=Association.objects.get(slug="alpha"),
         )
         shape_model_site(source)
+        assert source.sponsor == "临时示范文联"  # a new site's registry names its sponsor as its name
         # A site not marked as a model is refused
         with pytest.raises(ValidationError, match="还不是示范网站"):
             theme_from_site(site=source)
