@@ -17,6 +17,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
+from cms.network.index import bump_network_version
 from cms.network.models import IndexEntry
 from sites.models import Association
 
@@ -174,6 +175,7 @@ def compute_health(*, site_ids: list[int] | None = None, today: datetime.date | 
             "weekly_published",
         ],
     )
+    bump_network_version()  # cached central answers (siteHealth) key on it
     return len(rows)
 
 

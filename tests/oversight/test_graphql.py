@@ -82,3 +82,20 @@ def test_oversight_is_answered_on_the_central_host_only_and_checks_arguments(cli
         "`first` must be between 1 and 100"
         in graphql_errors(client, "{ siteHealth(first: 500) { totalCount } }", HOSTS["central"])[0]
     )
+
+
+def test_cached_answers_follow_score_changes(client, gamma, settings):
+    settings.CMS_GRAPHQL_RESPONSE_CACHE_SECONDS = 300
+    # Given a cached answer about gamma
+    services.compute_health(site_ids=[gamma.pk])
+    query = "{ siteHealth(kind: PROVINCIAL) { items { failingRules { code } } } }"
+    before = graphql_data(client, query, HOSTS["central"])["siteHealth"]["items"][0]["failingRules"]
+    assert "broken_links" not in {rule["code"] for rule in before}
+    # When a link check finds a problem and the site is scored again (after commit the version moves)
+    LinkStatus.objects.create(site=gamma, url="http://127.0.0.1:9/gone", kind="external", state="broken")
+    services.compute_health(site_ids=[gamma.pk])
+    with connection.cursor() as cursor:  # what its on-commit hook does once the scoring transaction commits
+        cursor.execute("SELECT nextval('public.network_version_seq')")
+    # Then the next answer is not the cached one
+    after = graphql_data(client, query, HOSTS["central"])["siteHealth"]["items"][0]["failingRules"]
+    assert "broken_links" in {rule["code"] for rule in after}
