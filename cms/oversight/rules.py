@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from .models import InspectionRule
@@ -100,7 +101,8 @@ class SiteFacts:
 def _age_days(moment: datetime.datetime | None, today: datetime.date) -> int | None:
     if moment is None:
         return None
-    return (today - moment.astimezone(datetime.UTC).date()).days if moment.tzinfo else (today - moment.date()).days
+    # The site's calendar day (TIME_ZONE), as `today` is: a late-evening publish is that day's.
+    return (today - (timezone.localtime(moment).date() if moment.tzinfo else moment.date())).days
 
 
 def _keywords(rule) -> list[str]:
