@@ -933,12 +933,6 @@ def _run_scheduler(stop: threading.Event) -> None:
             call_command("publish_scheduled_all")
         except BaseException as error:  # keep serving; report and try again next minute
             print(f"cms: scheduled publishing failed: {error}", file=sys.stderr)
-        try:
-            from cms.oversight.scoring import refresh_if_stale
-
-            refresh_if_stale()  # once a day (two counts otherwise): freshness scores move with the date
-        except BaseException as error:
-            print(f"cms: oversight scoring failed: {error}", file=sys.stderr)
         finally:
             connections.close_all()
 
