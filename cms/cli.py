@@ -9,7 +9,8 @@ cms sites ...            create, list, archive, delete, back up, restore, import
 cms audit verify|purge   check the audit log's hash chains; remove entries past the retention (>= 180 days)
 cms accounts ...         unlock locked logins, list them, reset a user's two-factor login
 cms review policy <site> review levels (三审/两审/一审), proofreading steps, overdue days of a site
-cms themes list|check    the site templates
+cms themes ...           site templates: list, check, upgrade, from-site <slug> (a model site as a theme)
+cms oversight ...        inspection scores (refresh) and link checks (check-links), 网站监管
 cms network reindex      rebuild the national index from every site, with progress
 cms search reindex       rebuild every site's search index (and Elasticsearch's), with progress
 cms media check          files no row references, per site (--delete removes them)
@@ -18,6 +19,7 @@ cms benchmark network    the national feeds over a national index of 1,000 sites
 cms benchmark search     Chinese search: P@10, R@10, nDCG@10 and p50/p95 against plain PostgreSQL, 100,000 documents
 cms benchmark screening  sensitive words: chars/s, one article's time, recall on evasions, false alarms
 cms benchmark opinions   opinions: submissions at 50/s through the real server (p95, none lost), a 100,000-opinion inbox
+cms benchmark oversight  dashboard over N sites, a publish moving a score, a link check against local servers
 cms loadtest             the real server under a mixed load across N sites (source checkout only)
 cms bench                every benchmark in one run, one summary table (source checkout only)
 """
@@ -163,12 +165,28 @@ def _parser() -> argparse.ArgumentParser:
     upgrade.add_argument("--theme", help="only this theme (default: all)")
     upgrade.add_argument("--apply", action="store_true", help="make the changes (default: a dry-run report)")
     upgrade.add_argument("--batch-size", type=int, default=50)
+    from_site = with_data_dir(
+        themes_sub.add_parser("from-site", help="turn a model site's structure into a new theme version (示范推广)")
+    )
+    from_site.add_argument("slug", help="the model site")
+    from_site.add_argument("--name", help="theme name (default: model_<slug>)")
+    from_site.add_argument("--out", help="themes folder to write to (default: the installed themes/)")
     themes.set_defaults(handler=cmd_themes)
 
     network = sub.add_parser("network", help="the network layer: national index")
     network_sub = network.add_subparsers(dest="action", required=True)
     with_data_dir(network_sub.add_parser("reindex", help="rebuild the national index from every site's pages"))
     network.set_defaults(handler=cmd_network)
+
+    oversight = sub.add_parser("oversight", help="网站监管: inspection scores and link checks")
+    oversight_sub = oversight.add_subparsers(dest="action", required=True)
+    with_data_dir(oversight_sub.add_parser("refresh", help="score every site again (the daily pass)"))
+    check_links = with_data_dir(
+        oversight_sub.add_parser("check-links", help="check links and images of published content")
+    )
+    check_links.add_argument("--site", help="only this site (slug)")
+    check_links.add_argument("--queue", action="store_true", help="queue the checks for `cms worker` instead of now")
+    oversight.set_defaults(handler=cmd_oversight)
 
     search = sub.add_parser("search", help="search indexes")
     search_sub = search.add_subparsers(dest="action", required=True)
@@ -178,7 +196,7 @@ def _parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("benchmark", help="measure against the stock peers, on a throwaway database")
     bench.add_argument(
         "target",
-        choices=["graphql", "provisioning", "network", "search", "screening", "opinions"],
+        choices=["graphql", "provisioning", "network", "search", "screening", "opinions", "oversight"],
         help="what to measure",
     )
     bench.add_argument(
@@ -195,6 +213,8 @@ def _parser() -> argparse.ArgumentParser:
         help="provisioning: sites to grow the fleet to; network: sites in the index (default 1000)",
     )
     bench.add_argument("--items", type=int, default=50, help="network: published items a site (default 50)")
+    bench.add_argument("--links", type=int, default=10_000, help="oversight: links to check (default 10000)")
+    bench.add_argument("--hosts", type=int, default=20, help="oversight: local servers the links point at (default 20)")
     bench.add_argument(
         "--documents", type=int, default=100_000, help="search: documents in the national index (default 100000)"
     )
@@ -427,6 +447,11 @@ def cmd_network(args) -> int:
     return _run_management_command(args, "network_reindex")
 
 
+def cmd_oversight(args) -> int:
+    options = {"site": getattr(args, "site", None), "queue": getattr(args, "queue", False)}
+    return _run_management_command(args, "oversight", args.action, **options)
+
+
 def cmd_search(args) -> int:
     return _run_management_command(args, "search_reindex")
 
@@ -436,13 +461,13 @@ def cmd_media(args) -> int:
     return _run_management_command(args, "media_check", **options)
 
 
-def _run_management_command(args, name: str, **options) -> int:
+def _run_management_command(args, name: str, *positional, **options) -> int:
     with database(_data_dir(args), exclusive=False):
         setup_django()
         from django.core.management import CommandError, call_command
 
         try:
-            call_command(name, **options)
+            call_command(name, *positional, **options)
         except CommandError as error:
             raise CmsError(str(error)) from None
         return 0
@@ -487,6 +512,8 @@ def _without_data_dir(argv: list[str]) -> tuple[list[str], str | None]:
 def cmd_themes(args) -> int:
     if args.action == "upgrade":
         return _upgrade_themes(args)
+    if args.action == "from-site":
+        return _theme_from_site(args)
     # Checking a theme needs the page models (for the parent/child rules), not a database or a secret.
     setup_django_without_database()
     from themes.blueprint import THEMES_DIR, ThemeError, available_themes, get_theme, load_theme
@@ -506,6 +533,27 @@ def cmd_themes(args) -> int:
             failed += 1
             print(f"bad  {error}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _theme_from_site(args) -> int:
+    with database(_data_dir(args), exclusive=False):
+        setup_django()
+        from django.core.exceptions import ValidationError
+
+        from sites.model_sites import theme_from_site
+        from sites.models import Association
+        from themes.blueprint import ThemeError, load_theme
+
+        site = Association.objects.filter(slug=args.slug).first()
+        if site is None:
+            raise CmsError(f"No site with slug '{args.slug}'.")
+        try:
+            path = theme_from_site(site=site, name=args.name, themes_dir=Path(args.out) if args.out else None)
+        except (ValidationError, ThemeError) as error:
+            raise CmsError(" ".join(getattr(error, "messages", [str(error)]))) from None
+        theme = load_theme(path)
+        _say(f"Wrote {path}: {theme.name} v{theme.version} ({len(list(theme.all_pages()))} pages)")
+    return 0
 
 
 def _upgrade_themes(args) -> int:
@@ -579,6 +627,18 @@ def cmd_benchmark(args) -> int:
             print()
             print(report, flush=True)
             _write_json(args, {"target": "provisioning", **figures})
+            return 0
+        if args.target == "oversight":
+            from benchmarks import oversight
+            from sites.services import ensure_central_office
+
+            call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+            ensure_central_office(domain="localhost")
+            figures = oversight.run(
+                sites=args.sites, items=args.items, links=args.links, hosts=args.hosts, progress=_say
+            )
+            print(oversight.report(figures), flush=True)
+            _write_json(args, {"target": "oversight", **figures})
             return 0
         if args.target == "network":
             from benchmarks import network as network_benchmark

@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms.core import views
+from cms.oversight import views as oversight_views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     re_path(r"^media/(?P<path>.+)$", views.tenant_media, name="tenant_media"),
+    path("beacon/", oversight_views.beacon, name="reach_beacon"),
     path("", include("cms.api.urls")),
     path("", include(wagtail_urls)),
 ]

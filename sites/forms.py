@@ -46,3 +46,45 @@ class NewSiteForm(forms.Form):
         elif not data.get("no_admin") and not data.get("admin_password"):
             self.add_error("admin_password", "请填写管理员密码；如确实不需要管理员，请勾选“不创建管理员”。")
         return data
+
+
+class RegistryForm(forms.ModelForm):
+    """The central office's registry data of one site (名称、级别与备案信息); the slug and schema never change here."""
+
+    frontend_url = forms.URLField(
+        label="前端地址", required=False, assume_scheme="https", help_text="读者访问本站的地址"
+    )
+
+    class Meta:
+        model = Association
+        fields = [
+            "name",
+            "short_name",
+            "kind",
+            "parent",
+            "region",
+            "state",
+            "sponsor",
+            "icp_number",
+            "police_number",
+            "site_code",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "launch_date",
+            "frontend_url",
+            "is_model",
+        ]
+        widgets = {"launch_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [c for c in Association.Kind.choices if c[0] != Association.Kind.CENTRAL]
+        self.fields["parent"].queryset = (
+            Association.objects.exclude(kind=Association.Kind.CENTRAL).exclude(pk=self.instance.pk).order_by("id")
+        )
+        # Archiving has its own action (it takes the site offline); the form keeps the other two states.
+        self.fields["state"].choices = [c for c in Association.State.choices if c[0] != Association.State.ARCHIVED]
+        if self.instance.archived_at:
+            self.fields["state"].choices = Association.State.choices
+            self.fields["state"].disabled = True

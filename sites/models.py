@@ -4,6 +4,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
+from .validators import validate_icp_number, validate_police_number, validate_site_code
+
 SLUG_PATTERN = r"^[a-z][a-z0-9-]{1,39}$"
 
 
@@ -17,6 +19,11 @@ class Association(TenantMixin):
         PROVINCIAL = "provincial", "省级文联"
         MUNICIPAL = "municipal", "市级文联"
         COUNTY = "county", "县级文联"
+
+    class State(models.TextChoices):
+        PLANNED = "planned", "筹建中"
+        RUNNING = "running", "运行中"
+        ARCHIVED = "archived", "已归档"
 
     name = models.CharField("名称", max_length=100, unique=True)
     short_name = models.CharField("简称", max_length=30)
@@ -41,6 +48,33 @@ class Association(TenantMixin):
     # Moved on by every change to the site's content (sites.versioning). It lives on the registry row
     # so that routing a request reads it in the same query: cached API answers key on it.
     content_version = models.BigIntegerField("内容版本", default=0, editable=False)
+
+    # The registry's compliance data (网站管理办法), kept by the central office: the site's footer shows it.
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.RUNNING)
+    sponsor = models.CharField("主办单位", max_length=200, blank=True)
+    icp_number = models.CharField(
+        "ICP备案号", max_length=50, blank=True, validators=[validate_icp_number], help_text="例如：京ICP备12345678号"
+    )
+    police_number = models.CharField(
+        "公安备案号",
+        max_length=50,
+        blank=True,
+        validators=[validate_police_number],
+        help_text="14位数字，例如：京公网安备11010502000001号",
+    )
+    site_code = models.CharField(
+        "网站标识码",
+        max_length=10,
+        blank=True,
+        validators=[validate_site_code],
+        help_text="6位行政区划代码加4位顺序号，或“bm”加8位数字",
+    )
+    contact_name = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=50, blank=True)
+    contact_email = models.EmailField("联系邮箱", blank=True)
+    launch_date = models.DateField("开通日期", null=True, blank=True)
+    frontend_url = models.URLField("前端地址", blank=True, help_text="读者访问本站的地址")
+    is_model = models.BooleanField("示范网站", default=False)
 
     # Creating a schema is explicit (sites.services), never a side effect of save().
     auto_create_schema = False

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import OuterRef, Subquery
 from django_tenants.utils import get_public_schema_name
 
 from .models import Association, Domain
+from .validators import ICP_QUERY_URL, POLICE_QUERY_URL, police_digits
 
 
 def all_schemas() -> list[str]:
@@ -31,3 +34,41 @@ def site_for_host(hostname: str) -> Association:
     site = domain.tenant
     site.canonical_host = domain.primary_host or domain.domain
     return site
+
+
+@dataclass(frozen=True)
+class Footer:
+    """What a site's footer shows: the registry's filing data with the site's own contact details."""
+
+    sponsor: str
+    operator: str
+    address: str
+    postcode: str
+    phone: str
+    email: str
+    icp_number: str
+    icp_url: str
+    police_number: str
+    police_url: str
+    site_code: str
+    copyright: str
+
+
+def site_footer(*, site: Association, settings) -> Footer:
+    """The footer of `site`: filing numbers and sponsor from the registry (the central office keeps them,
+    the rules want the ICP number linked to the filing system), the rest from the site's settings."""
+    police = police_digits(site.police_number)
+    return Footer(
+        sponsor=site.sponsor,
+        operator=settings.operator if settings else "",
+        address=settings.address if settings else "",
+        postcode=settings.postcode if settings else "",
+        phone=settings.phone if settings else "",
+        email=settings.email if settings else "",
+        icp_number=site.icp_number,
+        icp_url=ICP_QUERY_URL if site.icp_number else "",
+        police_number=site.police_number,
+        police_url=POLICE_QUERY_URL.format(code=police) if police else "",
+        site_code=site.site_code,
+        copyright=settings.copyright if settings else "",
+    )

@@ -227,6 +227,7 @@ def _create_from_template(
                 kind=kind,
                 parent=parent,
                 region=region,
+                sponsor=name,  # the footer's 主办单位 until the central office records another
                 theme=blueprint.name,
                 theme_version=blueprint.version,
                 theme_pages=["/".join(path) for path, _ in blueprint.all_pages()],
@@ -290,8 +291,9 @@ def archive_site(*, association: Association) -> Association:
     if association.schema_name == get_public_schema_name():
         raise ValidationError("The central office cannot be archived.")
     association.archived_at = timezone.now()
+    association.state = Association.State.ARCHIVED
     with transaction.atomic():
-        association.save(update_fields=["archived_at"])
+        association.save(update_fields=["archived_at", "state"])
         _audit("site.archive", association)
     log.info("Archived site %s", association.slug)
     return association
@@ -299,8 +301,9 @@ def archive_site(*, association: Association) -> Association:
 
 def unarchive_site(*, association: Association) -> Association:
     association.archived_at = None
+    association.state = Association.State.RUNNING
     with transaction.atomic():
-        association.save(update_fields=["archived_at"])
+        association.save(update_fields=["archived_at", "state"])
         _audit("site.unarchive", association)
     log.info("Unarchived site %s", association.slug)
     return association

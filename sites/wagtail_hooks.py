@@ -18,6 +18,9 @@ def register_registry_urls():
             admin_views.site_creation_status,
             name="network_site_creation_status",
         ),
+        path("network/sites/<int:site_id>/edit/", admin_views.site_edit, name="network_site_edit"),
+        path("network/sites/<int:site_id>/archive/", admin_views.site_archive, name="network_site_archive"),
+        path("network/sites/<int:site_id>/make-theme/", admin_views.site_make_theme, name="network_site_make_theme"),
     ]
 
 

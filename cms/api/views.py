@@ -116,7 +116,8 @@ def reads_network(query: str, *, central: bool) -> bool:
     """Whether a query may read other sites' entries of the national index (a textual check: it may say
     yes too often, never too rarely). A site's own search reads only its own entries, which move its own
     content version; on the central host the network feeds and search read everyone's."""
-    words = ("network", "childrenFeed", "search") if central else ("childrenFeed",)
+    # (oversight's siteHealth and topContent move the network version when scores change)
+    words = ("network", "childrenFeed", "search", "siteHealth", "topContent") if central else ("childrenFeed",)
     return any(word in query for word in words)
 
 

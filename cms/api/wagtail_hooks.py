@@ -2,6 +2,7 @@ from wagtail import hooks
 
 from .feedback.queries import FeedbackMutation, FeedbackQuery
 from .network.queries import NetworkQuery
+from .oversight.queries import OversightQuery
 from .pages.queries import PagesQuery
 from .search.queries import SearchQueryMixin
 from .watch.queries import WatchQuery
@@ -12,6 +13,7 @@ def add_site_queries(query_mixins):
     query_mixins.append(PagesQuery)
     query_mixins.append(NetworkQuery)
     query_mixins.append(SearchQueryMixin)
+    query_mixins.append(OversightQuery)
     query_mixins.append(WatchQuery)
     query_mixins.append(FeedbackQuery)
 

@@ -326,10 +326,16 @@ def populate_site(spec: DemoSite) -> None:
     settings = SiteSettings.for_site(site)
     settings.address = spec.address
     settings.phone = "010-00000000"
-    settings.icp_number = spec.icp_number
-    settings.police_number = spec.police_number
-    settings.site_code = spec.site_code
     settings.save()
+    # The filing data is the registry's (the central office keeps it; the footer reads it from there).
+    Association.objects.filter(slug=spec.slug).update(
+        sponsor=spec.name,
+        icp_number=spec.icp_number,
+        police_number=spec.police_number,
+        site_code=spec.site_code,
+        contact_phone="010-00000000",
+        launch_date=datetime.date(2026, 1, 1),
+    )
 
 
 def _add(parent, page):

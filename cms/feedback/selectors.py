@@ -283,6 +283,19 @@ def figures(
         ]
 
 
+def unanswered_over(*, site_ids: list[int] | None = None, today: datetime.date, days: int) -> dict[int, int]:
+    """Per site: valid opinions still unanswered more than `days` days after they came in (the oversight
+    rule 意见建议超期未回复). Reads the public receipts only (one query), never a site's schema."""
+    cutoff = datetime.datetime.combine(today - datetime.timedelta(days=days), datetime.time.min)
+    rows = Receipt.objects.filter(
+        status__in=[s.value for s in OPEN_STATES],
+        submitted_at__lt=timezone.make_aware(cutoff, timezone.get_current_timezone()),
+    )
+    if site_ids is not None:
+        rows = rows.filter(site_id__in=site_ids)
+    return {row["site_id"]: row["n"] for row in rows.values("site_id").annotate(n=Count("id"))}
+
+
 def overdue_counts(*, site_ids: list[int] | None = None, today: datetime.date | None = None) -> dict[int, dict]:
     """Per site: open opinions, those past their deadline, and those open over three months (red). For the
     central office's oversight; reads the public receipts only (one query), never a site's schema."""

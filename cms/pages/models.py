@@ -22,7 +22,14 @@ from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
 from wagtail import blocks
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList, TabbedInterface
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    HelpPanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
@@ -506,11 +513,15 @@ class SiteSettings(BaseSiteSetting):
         help_text="管理员始终须启用两步验证；勾选后，本站所有用户（包括编辑）登录后台时都须使用手机验证码。",
     )
 
+    # Sponsor and filing numbers (and the fields above, kept for older data) are the central office's
+    # registry's now (sites.Association): the footer and the API read them from there.
     footer_panels = [
-        FieldRowPanel([FieldPanel("sponsor"), FieldPanel("operator")]),
+        HelpPanel(
+            "<p>主办单位、ICP备案号、公安备案号和网站标识码由中央管理平台在“网站群”登记中维护，页脚自动显示。</p>"
+        ),
+        FieldPanel("operator"),
         FieldRowPanel([FieldPanel("address"), FieldPanel("postcode")]),
         FieldRowPanel([FieldPanel("phone"), FieldPanel("email")]),
-        FieldRowPanel([FieldPanel("icp_number"), FieldPanel("police_number"), FieldPanel("site_code")]),
         FieldPanel("copyright"),
         FieldPanel("logo"),
     ]

@@ -121,8 +121,9 @@ ITEMS_PER_SECTION_PAGE = 20
 
 
 def site_settings(*, request) -> SiteSettings:
-    """The site's footer and compliance data (备案信息): what GraphQL `siteSettings` and the built-in
-    rendering's footer (pages/_footer.html) both show."""
+    """The site's own settings (contacts, logo, navigation, design). The footer's filing numbers and sponsor
+    are the registry's: GraphQL `siteSettings` and the built-in footer (sites/footer.html) read them through
+    sites.selectors.site_footer, which takes these settings for the rest."""
     return SiteSettings.for_request(request)
 
 

@@ -75,6 +75,7 @@ SHARED_APPS = [
     "cms.review",
     "cms.watch",  # public-opinion watch: the central office's, in the public schema
     "cms.feedback.receipts",  # opinions as the network sees them (no personal data): code lookups, figures
+    "cms.oversight",
     "graphene_django",
     "graphene_django_graphiql_static",  # GraphiQL's scripts and styles, served locally (no CDN)
     "grapple",

@@ -4,6 +4,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from cms.pages.models import ArticlePage, SiteSettings
+from sites.models import Association
 from tests.conftest import HOSTS
 from tests.factories import make_document, make_image, make_section, publish, rich_body
 
@@ -55,7 +56,7 @@ def news(alpha):
             article.tags.add(*tags)
             pages[title] = publish(parent, article)
         settings = SiteSettings.for_site(section.get_site())
-        settings.icp_number = "京ICP备00000001号"
+        Association.objects.filter(pk=alpha.pk).update(icp_number="京ICP备00000001号")
         settings.navigation = [
             {
                 "type": "menu",

@@ -10,6 +10,7 @@ from wagtail.models import PageViewRestriction
 
 from cms.api.examples import TYPICAL_PAGE_QUERY
 from cms.pages.models import ArticlePage, SiteSettings
+from sites.models import Association
 from tests.api.conftest import graphql_data, graphql_errors, post_graphql
 from tests.conftest import HOSTS
 from tests.factories import make_document, make_image, make_section, publish, rich_body
@@ -236,7 +237,7 @@ def make_articles(site, count, slug="bulk"):
             article.tags.add("标签", f"标签{number}")
             publish(section, article)
         settings = SiteSettings.for_site(section.get_site())
-        settings.icp_number = "京ICP备00000002号"
+        Association.objects.filter(pk=site.pk).update(icp_number="京ICP备00000002号")
         settings.navigation = list(settings.navigation.raw_data) + [
             {"type": "menu", "value": {"label": "", "page": section.pk, "url": "", "children": []}}
         ]

@@ -9,6 +9,7 @@ from grapple.types.interfaces import get_page_interface
 
 from cms.api.core.pagination import PageInfo
 from cms.pages.taxonomy import ArtForm
+from sites.selectors import site_footer
 
 ContentKind = graphene.Enum(
     "ContentKind",
@@ -56,8 +57,16 @@ class SiteIdentity(SiteRef):
     theme_version = graphene.Int()
 
 
+def _footer(parent, info):
+    """The footer's data (the registry's filing numbers), once per request."""
+    footer = getattr(info.context, "_cms_footer", None)
+    if footer is None:
+        footer = info.context._cms_footer = site_footer(site=info.context.tenant, settings=parent)
+    return footer
+
+
 class SiteSettingsType(graphene.ObjectType):
-    """The footer's compliance data (备案信息) and the organisations behind the site."""
+    """The footer's compliance data (备案信息, kept in the central office's registry) and the site's contacts."""
 
     sponsor = graphene.String(required=True, description="主办单位")
     operator = graphene.String(required=True, description="承办单位")
@@ -67,12 +76,34 @@ class SiteSettingsType(graphene.ObjectType):
     email = graphene.String(required=True)
     icp_number = graphene.String(required=True, description="ICP备案号")
     police_number = graphene.String(required=True, description="公安备案号")
+    icp_url = graphene.String(
+        required=True, description="Where the ICP number must link to (the MIIT filing system); empty without one"
+    )
+    police_url = graphene.String(required=True, description="The public-security filing's page; empty without one")
     site_code = graphene.String(required=True, description="网站标识码")
     copyright = graphene.String(required=True)
     logo = graphene.Field(get_image_type)
     design_tokens = GenericScalar(
         required=True, description="Colours, typography and the like from the site's theme, for the front end"
     )
+
+    def resolve_sponsor(parent, info):
+        return _footer(parent, info).sponsor
+
+    def resolve_icp_number(parent, info):
+        return _footer(parent, info).icp_number
+
+    def resolve_icp_url(parent, info):
+        return _footer(parent, info).icp_url
+
+    def resolve_police_number(parent, info):
+        return _footer(parent, info).police_number
+
+    def resolve_police_url(parent, info):
+        return _footer(parent, info).police_url
+
+    def resolve_site_code(parent, info):
+        return _footer(parent, info).site_code
 
 
 class NavigationLink(graphene.ObjectType):
