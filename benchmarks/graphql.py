@@ -185,8 +185,17 @@ def measure(
             raise RuntimeError(f"{name}: {response.status_code} {str(payload)[:500]}")
         return response, payload
 
-    for _ in range(6):  # renditions are made on first use, and each worker warms its caches
-        response, payload = call(session)
+    warm, attempts = 0, 0
+    while warm < 6:  # renditions are made on first use, and each worker warms its caches
+        attempts += 1
+        try:
+            response, payload = call(session)
+            warm += 1
+        except RuntimeError as error:
+            # Making every rendition of a large site can outlast the time limit on a busy machine; what was
+            # made is kept, so the next attempt goes further.
+            if "TIME_LIMIT" not in str(error) or attempts > 20:
+                raise
     data = payload["data"]
     items = len(data["contentPages"]["items"]) if list_key == "contentPages" else len(data[list_key])
 
@@ -237,13 +246,15 @@ def report(
         f"Site: {articles} articles, each with its own cover, inline image, gallery, document and table.",
         f"Server: gunicorn, {workers} workers, production settings. Client: {concurrency} connections for {seconds:.0f} s "
         "for throughput; sequential requests for latency.",
-        "'ours, executed' sends Cache-Control: no-cache, so every request runs the query (no answer cache).",
+        "'ours, executed' sends Cache-Control: no-cache, so every request runs the query (no answer cache); each",
+        "article's resolved subtree comes from the page-tree cache (cms/api/page_trees.py) once a worker has made it.",
+        "'executed, no trees' is the same on a server with the page-tree cache off (GRAPHQL_PAGE_CACHE_MB=0).",
         "",
-        f"{'':26}" + "".join(f"{r.name:>18}" for r in results) + f"{'stock grapple':>16}",
+        f"{'':26}" + "".join(f"{r.name:>20}" for r in results) + f"{'stock grapple':>16}",
     ]
 
     def row(label, values, fmt):
-        return f"{label:26}" + "".join(f"{fmt(v):>18}" for v in values[:-1]) + f"{fmt(values[-1]):>16}"
+        return f"{label:26}" + "".join(f"{fmt(v):>20}" for v in values[:-1]) + f"{fmt(values[-1]):>16}"
 
     everyone = [*results, stock]
     lines.append(row("articles in the list", [r.items for r in everyone], str))

@@ -130,9 +130,13 @@ def empty_cache():
     """The database rolls back after each test; cached routes and settings must go with it."""
     from django.core.cache import cache
 
+    from cms.api import page_trees
+
     cache.clear()
+    page_trees.clear()
     yield
     cache.clear()
+    page_trees.clear()
 
 
 def home_page(site: Association):

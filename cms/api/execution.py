@@ -15,8 +15,10 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
-from graphql import ExecutionContext, GraphQLError, parse, specified_rules, validate
+from graphql import ExecutionContext, GraphQLError, get_named_type, parse, specified_rules, validate
+from wagtail.models import Page
 
+from . import page_trees
 from .limits import validation_rules
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,57 @@ class DeadlineExecutionContext(ExecutionContext):
         if self.deadline is not None:
             self.deadline.check()
         return super().execute_field(parent_type, source, field_nodes, path)
+
+
+class PageTreeExecutionContext(DeadlineExecutionContext):
+    """With the deadline, a published page's completed subtree taken from (or kept in) the page-tree cache
+    (cms/api/page_trees.py) when the request has one (``context_value.cms_page_trees``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.page_trees: page_trees.PageTrees | None = getattr(self.context_value, "cms_page_trees", None)
+
+    def complete_value(self, return_type, field_nodes, info, path, result):
+        trees = self.page_trees
+        if trees is None or not isinstance(result, Page) or not page_trees.is_page_type(self.schema, return_type):
+            return super().complete_value(return_type, field_nodes, info, path, result)
+        key, tree = page_trees.cached_tree(
+            trees,
+            page=result,
+            field_nodes=field_nodes,
+            path=path,
+            fragments=self.fragments,
+            variables=self.variable_values,
+        )
+        if tree is not None:
+            return tree
+        errors_before = len(self.collected_errors.errors)
+        completed = super().complete_value(return_type, field_nodes, info, path, result)
+        if (
+            completed is not None
+            and len(self.collected_errors.errors) == errors_before
+            and not self.is_awaitable(completed)
+            and not (self.deadline is not None and self.deadline.passed)
+        ):
+            page_trees.remember_tree(key, completed)
+        return completed
+
+    def complete_list_value(self, return_type, field_nodes, info, path, result):
+        trees = self.page_trees
+        if (
+            trees is not None
+            and isinstance(result, list)
+            and page_trees.is_page_type(self.schema, get_named_type(return_type.of_type))
+        ):
+            page_trees.preload_missing(
+                trees,
+                pages=result,
+                field_nodes=field_nodes,
+                path=path,
+                fragments=self.fragments,
+                variables=self.variable_values,
+            )
+        return super().complete_list_value(return_type, field_nodes, info, path, result)
 
 
 @contextmanager

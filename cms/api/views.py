@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import re
+from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
@@ -27,10 +28,11 @@ from cms.media.preload import media_store
 from cms.network.index import current_network_version
 from sites.middleware import database_unreachable, unavailable_response
 
+from . import page_trees
 from .core.errors import CLIENT_ERRORS, ClientError
 from .execution import (
     Deadline,
-    DeadlineExecutionContext,
+    PageTreeExecutionContext,
     TimeLimitExceeded,
     cached_response,
     parsed,
@@ -103,6 +105,7 @@ class _TokenArgumentFinder(Visitor):
             self.found = True
 
 
+@lru_cache(maxsize=512)
 def uses_preview_token(query: str) -> bool:
     try:
         finder = _TokenArgumentFinder()
@@ -175,6 +178,7 @@ class SiteGraphQLView(GraphQLView):
         preview = bool(query and (uses_preview_token(query) or reads_private(query)))
         # Opinions (form tokens, lookups by code, submissions) are never answered from a cache.
         volatile = bool(query and ("opinion" in query.lower() or "mutation" in query))
+        request.cms_graphql_preview = preview
         cache_key = None
         # The database cannot be reached (routed from the last route seen): cached answers only.
         degraded = getattr(request, "cms_database_unavailable", False)
@@ -250,6 +254,12 @@ class SiteGraphQLView(GraphQLView):
             except ClientError as error:
                 return ExecutionResult(errors=[error])
         deadline = request.cms_graphql_deadline
+        request.cms_page_trees = page_trees.for_request(
+            request,
+            query=query,
+            preview=getattr(request, "cms_graphql_preview", True),
+            is_query=operation is not None and operation.operation == OperationType.QUERY,
+        )
         try:
             with statements_cancelled_at(deadline):
                 result = execute(
@@ -260,7 +270,7 @@ class SiteGraphQLView(GraphQLView):
                     variable_values=variables,
                     operation_name=operation_name,
                     middleware=self.get_middleware(request),
-                    execution_context_class=DeadlineExecutionContext,
+                    execution_context_class=PageTreeExecutionContext,
                 )
         except Exception as error:  # as graphene-django: an execution failure is reported, not raised
             if database_unreachable(error):

@@ -121,11 +121,21 @@ def index_actions(index: str, tenant: str, documents: list[dict], removed_page_i
     return actions
 
 
+def text_query(query: str) -> Q:
+    """The words of a query as PostgreSQL search ranks them: any of them may match (not all-or-nothing), each
+    as a phrase of its characters in any field (title boosted); Elasticsearch's scoring (BM25) adds up the
+    words a document covers, a rare word weighing more than a common one. Runs of words typed together
+    (山花奖 → 山花 奖) count again, at half weight, where they appear as typed."""
+    parsed = parse_query(query)
+    words = [Q("multi_match", query=term, fields=SEARCH_FIELDS, type="phrase") for term in parsed.terms]
+    runs = [Q("multi_match", query="".join(run), fields=SEARCH_FIELDS, type="phrase", boost=0.5) for run in parsed.runs]
+    return Q("bool", should=words + runs, minimum_should_match=1)
+
+
 def search_request(
     *,
     index: str,
     query: str,
-    operator: str = "and",
     tenant: str | None = None,
     page_type: str | None = None,
     kind: str | None = None,
@@ -163,8 +173,7 @@ def search_request(
     if date_from or date_to:
         bounds = {key: value.isoformat() for key, value in (("gte", date_from), ("lte", date_to)) if value}
         search = search.filter("range", date=bounds)
-    # cross_fields: the words may be spread over title, summary and body (the fields share one analyzer)
-    search = search.query(Q("multi_match", query=query, fields=SEARCH_FIELDS, type="cross_fields", operator=operator))
+    search = search.query(text_query(query))
     for name in HIGHLIGHT_FIELDS:
         search = search.highlight(name, fragment_size=80, number_of_fragments=1)
     search = search.highlight_options(pre_tags=["<mark>"], post_tags=["</mark>"], encoder="html")
@@ -197,18 +206,11 @@ class ElasticSearcher:
         parsed = parse_query(query)  # the same messages for empty and overlong queries
         if not parsed.terms:
             return Results(query=parsed)
-        text = " ".join(parsed.terms)
         response = (
-            search_request(index=self.index, query=text, first=first, offset=offset, **filters)
+            search_request(index=self.index, query=query, first=first, offset=offset, **filters)
             .using(self.client)
             .execute()
         )
-        if not response.hits.total.value and len(parsed.terms) > 1:
-            response = (
-                search_request(index=self.index, query=text, operator="or", first=first, offset=offset, **filters)
-                .using(self.client)
-                .execute()
-            )
         hits = list(response.hits)
         sites = Association.objects.prefetch_related("domains").in_bulk({hit.site_id for hit in hits})
         results = []

@@ -308,6 +308,9 @@ CMS_GRAPHQL_INTROSPECTION = False  # staff users may always introspect; dev sett
 CMS_GRAPHQL_CACHE_SECONDS = int(os.environ.get("GRAPHQL_CACHE_SECONDS", 60))  # max-age of GET answers
 # Whole answers cached per site and content version (any change moves the version); 0 turns it off.
 CMS_GRAPHQL_RESPONSE_CACHE_SECONDS = int(os.environ.get("GRAPHQL_RESPONSE_CACHE_SECONDS", 300))
+# Each published page's resolved subtree, per site, content version and selection (cms/api/page_trees.py),
+# kept in each worker process up to about this many MB of memory; 0 turns it off.
+CMS_GRAPHQL_PAGE_CACHE_MB = float(os.environ.get("GRAPHQL_PAGE_CACHE_MB", 16))
 CMS_PREVIEW_TOKEN_SECONDS = int(os.environ.get("PREVIEW_TOKEN_SECONDS", 30 * 60))
 WAGTAIL_HEADLESS_PREVIEW = {"CLIENT_URLS": {"default": "{SITE_ROOT_URL}"}, "REDIRECT_ON_PREVIEW": True}
 

@@ -15,20 +15,63 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import rjieba
 
 from .normalise import fold
 
 SEARCH_CONFIG = "simple"
-INDEX_FORMAT = 3  # bump when index_text changes: site templates are rebuilt, `cms search reindex` rewrites sites
+INDEX_FORMAT = 4  # bump when index_text changes: site templates are rebuilt, `cms search reindex` rewrites sites
 MAX_QUERY_CHARS = 200
+MAX_RUN_CHARS = 12  # longer runs of terms typed together are questions, not names
 MAX_INDEXED_CHARS = 16_000  # per field: within PostgreSQL's 16,383 positions; beyond, text adds little
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 WORD = re.compile(r"\w", re.UNICODE)
-# Dropped from queries of several words: function words match nearly everything, and question
-# words ("秦岚舟的京剧专场什么时候演出") match nothing and would send every query to the any-word fallback.
+# Dropped from queries of several words: function words match nearly everything, and the scaffolding of a
+# question or request ("请问秦岚舟的京剧专场什么时候演出", "有哪些书法展览", "我想了解怎么报名") says
+# nothing about what is sought.
 STOPWORDS = {
+    "请问",
+    "请",
+    "有没有",
+    "是否",
+    "能否",
+    "可否",
+    "可以",
+    "哪",
+    "在哪",
+    "在哪里",
+    "在哪儿",
+    "几时",
+    "何时",
+    "何处",
+    "谁",
+    "是谁",
+    "啥",
+    "有哪些",
+    "都有",
+    "怎么样",
+    "什么样",
+    "怎么办",
+    "一下",
+    "我想",
+    "想",
+    "想知道",
+    "知道",
+    "了解",
+    "查询",
+    "查找",
+    "搜索",
+    "告诉",
+    "我",
+    "我们",
+    "你",
+    "您",
+    "呀",
+    "啊",
+    "么",
+    "有",
     "的",
     "了",
     "在",
@@ -57,7 +100,6 @@ STOPWORDS = {
     "吗",
     "呢",
     "吧",
-    "请问",
 }
 
 
@@ -79,16 +121,63 @@ def index_text(text: str) -> str:
     """What goes into to_tsvector('simple', ...) for one field: single characters, then words.
 
     Characters first: their adjacency (`'诗' <-> '歌'`) needs exact positions, and PostgreSQL
-    keeps positions only up to 16,383; words match without positions."""
+    keeps positions only up to 16,383; words match without positions. The words are jieba's
+    (precise mode), each after the words it is made of (`components`): as jieba's search mode,
+    without the words that straddle two parts (文学 in 中文学校 = 中文|学校), which a query then
+    finds only as a phrase of characters, ranked below a real word."""
     text = normalize(text)[:MAX_INDEXED_CHARS]
-    words = [token.strip() for token in rjieba.cut_for_search(text) if _is_term(token)]
+    words = []
+    for token in rjieba.cut(text):
+        token = token.strip()
+        if _is_term(token):
+            words.extend(components(token))
+            words.append(token)
     characters = HAN.findall(text)
     return " ".join(characters + words)
+
+
+@lru_cache(maxsize=100_000)
+def components(word: str) -> tuple[str, ...]:
+    """The shorter dictionary words a word is made of, recursively: of the words jieba's search mode finds
+    inside it, those that cut it into the fewest pieces (then the fewest single characters).
+
+    中华人民共和国 → 中华, 人民, 共和, 共和国 (not 华人); 中文学校 → 中文, 学校 (not 文学)."""
+    if len(word) < 3 or not HAN.search(word):
+        return ()
+    inner = {w for w in rjieba.cut_for_search(word) if 2 <= len(w) < len(word) and w in word}
+    if not inner:
+        return ()
+    size = len(word)
+    # best[i]: (pieces, single characters, start of the last piece) of the best cut of word[:i]
+    best: list[tuple[int, int, int] | None] = [(0, 0, -1)] + [None] * size
+    for start in range(size):
+        if best[start] is None:
+            continue
+        pieces, singles, _ = best[start]
+        options = [(start + 1, (pieces + 1, singles + 1, start))]
+        options += [(start + len(w), (pieces + 1, singles, start)) for w in inner if word.startswith(w, start)]
+        for end, candidate in options:
+            if best[end] is None or candidate[:2] < best[end][:2]:
+                best[end] = candidate
+    parts, end = [], size
+    while end > 0:
+        start = best[end][2]
+        parts.append(word[start:end])
+        end = start
+    found: list[str] = []
+    for part in reversed(parts):
+        if len(part) >= 2:
+            found.extend(components(part))
+            found.append(part)
+    return tuple(found)
 
 
 @dataclass(frozen=True)
 class ParsedQuery:
     terms: tuple[str, ...]  # normalized terms, as jieba cut them
+    # Runs of several terms the user typed together (no space, no dropped word between): 山花奖 → 山花 奖.
+    # A document holding the run's characters in that order matches better than one holding the terms apart.
+    runs: tuple[tuple[str, ...], ...] = ()
 
     def tsquery(self, operator: str = "&", *, prefix_last: bool = False) -> str:
         """A raw tsquery (for to_tsquery('simple', ...)): each term as a word or the phrase of its characters.
@@ -97,6 +186,28 @@ class ParsedQuery:
         if prefix_last and parts:
             parts[-1] = f"({parts[-1]} | {_quote(self.terms[-1])}:*)"
         return f" {operator} ".join(parts)
+
+    def run_phrases(self, weight: str = "") -> list[tuple[tuple[str, ...], str]]:
+        """Each run's terms and the raw tsquery of its characters in order (as term_parts, with `weight`)."""
+        label = f":{weight}" if weight else ""
+        return [(run, " <-> ".join(_quote(c) + label for c in HAN.findall("".join(run)))) for run in self.runs]
+
+    def term_queries(self) -> list[str]:
+        """Each term's raw tsquery: the word, or the phrase of its characters."""
+        return [_term_query(term) for term in self.terms]
+
+    def term_parts(self, weight: str = "") -> list[tuple[str, str | None]]:
+        """Per term, raw tsqueries of it as a word and as the phrase of its characters (None when it has no
+        phrase), each restricted to lexemes of `weight` ("A": the title of the national index) if given."""
+        label = f":{weight}" if weight else ""
+        parts = []
+        for term in self.terms:
+            characters = HAN.findall(term)
+            phrase = None
+            if len(characters) >= 2:
+                phrase = " <-> ".join(_quote(c) + label for c in characters)
+            parts.append((_quote(term) + label, phrase))
+        return parts
 
     @property
     def highlight_terms(self) -> list[str]:
@@ -112,9 +223,18 @@ def parse_query(query: str | None) -> ParsedQuery:
         raise QueryError("请输入搜索词。")
     if len(raw) > MAX_QUERY_CHARS:
         raise QueryError(f"搜索词过长：{len(raw)} 个字符，最多 {MAX_QUERY_CHARS} 个。")
-    tokens = [token.strip() for token in rjieba.cut(normalize(raw)) if _is_term(token)]
-    terms = [token for token in tokens if token not in STOPWORDS] or tokens
-    return ParsedQuery(terms=tuple(dict.fromkeys(terms)))
+    tokens = [token.strip() for token in rjieba.cut(normalize(raw))]
+    kept = [token for token in tokens if _is_term(token) and token not in STOPWORDS]
+    terms = kept or [token for token in tokens if _is_term(token)]
+    runs, current = [], []
+    for token in [*tokens, " "]:
+        if _is_term(token) and token not in STOPWORDS and HAN.fullmatch(token[0]) and HAN.fullmatch(token[-1]):
+            current.append(token)
+            continue
+        if len(current) >= 2 and len("".join(current)) <= MAX_RUN_CHARS:
+            runs.append(tuple(current))
+        current = []
+    return ParsedQuery(terms=tuple(dict.fromkeys(terms)), runs=tuple(dict.fromkeys(runs)) if kept else ())
 
 
 def _quote(lexeme: str) -> str:

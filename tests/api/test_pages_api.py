@@ -255,6 +255,7 @@ def count_queries(client, query, host=HOSTS["alpha"]) -> tuple[int, dict]:
 
 def test_typical_front_page_query_runs_a_constant_number_of_queries(client, beta, settings):
     settings.CMS_GRAPHQL_RESPONSE_CACHE_SECONDS = 0  # measure execution, not the answer cache
+    settings.CMS_GRAPHQL_PAGE_CACHE_MB = 0  # nor the page-tree cache (tests/api/test_page_trees.py measures it)
     # Given a site with 5 articles (each with its own cover, body image and document)
     make_articles(beta, 5, slug="first")
     # When the typical front-page query (site, navigation, 20 latest articles with bodies and renditions, footer) runs

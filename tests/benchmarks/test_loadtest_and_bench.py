@@ -135,3 +135,41 @@ def test_percentiles_are_nearest_rank():
         99.0,
     )
     assert loadtest.percentile([7.0], 99) == 7.0
+
+
+def test_the_summary_shows_executed_graphql_without_page_trees_and_search_by_group():
+    def figures(throughput, queries):
+        return {"queries": queries, "items": 20, "median_ms": 10.0, "p95_ms": 12.0, "throughput": throughput}
+
+    graphql = {
+        "target": "graphql",
+        "articles": 3,
+        "cached": figures(400.0, 1),
+        "executed": figures(120.0, 6),
+        "executed_no_page_trees": figures(45.0, 9),
+        "stock": figures(15.0, 107),
+    }
+    search = {
+        "target": "search",
+        "documents": 600,
+        "ours_ndcg": 0.97,
+        "plain_ndcg": 0.2,
+        "ours_p95_ms": 9.0,
+        "http_p95_ms": 14.0,
+        "plain_p95_ms": 1.0,
+        "ndcg_by_kind": {
+            "one character": {"ours": 0.96, "plain": 0.0},
+            "several words": {"ours": 0.987, "plain": 0.0},
+            "natural phrase": {"ours": 0.973, "plain": 0.0},
+            "held-out questions": {"ours": 0.908, "plain": 0.0},
+        },
+    }
+    text = suite.summary(
+        {"graphql": graphql, "search": search}, seconds={"graphql": 60, "search": 90}, failures={}, size="smoke"
+    )
+    assert re.search(r"throughput, executed \(no-cache\) +120\.0 req/s \(8\.0x\) +15\.0 req/s", text), text
+    assert re.search(r"throughput, executed, page-tree cache off +45\.0 req/s \(3\.0x\) +15\.0 req/s", text), text
+    assert re.search(r"nDCG@10, natural phrase +0\.973 +0\.000", text), text
+    assert re.search(r"nDCG@10, several words +0\.987 +0\.000", text), text
+    assert re.search(r"nDCG@10, held-out questions +0\.908 +0\.000", text), text
+    assert "one character" not in text

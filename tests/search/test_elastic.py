@@ -86,16 +86,12 @@ def test_a_site_search_is_routed_to_its_tenant_and_filtered():
                     {"bool": {"must_not": [{"term": {"path": "00010001"}}]}},
                     {"range": {"date": {"gte": "2026-01-01"}}},
                 ],
-                "must": [
-                    {
-                        "multi_match": {
-                            "query": "诗歌 朗诵",
-                            "fields": elastic.SEARCH_FIELDS,
-                            "type": "cross_fields",
-                            "operator": "and",
-                        }
-                    }
+                # any word may match (at least one), each as a phrase in any field; BM25 adds up those covered
+                "should": [
+                    {"multi_match": {"query": "诗歌", "fields": elastic.SEARCH_FIELDS, "type": "phrase"}},
+                    {"multi_match": {"query": "朗诵", "fields": elastic.SEARCH_FIELDS, "type": "phrase"}},
                 ],
+                "minimum_should_match": 1,
             }
         },
         "highlight": {
@@ -113,6 +109,17 @@ def test_a_site_search_is_routed_to_its_tenant_and_filtered():
         "from": 20,
         "size": 11,
     }
+
+
+def test_words_typed_together_count_again_where_they_appear_as_typed():
+    # 山花奖 is cut into 山花 and 奖: a document holding 山花奖 scores above one holding 山花 and 获奖
+    query = elastic.search_request(index="cms-content", query="请问山花奖").to_dict()["query"]["bool"]
+    assert query["should"] == [
+        {"multi_match": {"query": "山花", "fields": elastic.SEARCH_FIELDS, "type": "phrase"}},
+        {"multi_match": {"query": "奖", "fields": elastic.SEARCH_FIELDS, "type": "phrase"}},
+        {"multi_match": {"query": "山花奖", "fields": elastic.SEARCH_FIELDS, "type": "phrase", "boost": 0.5}},
+    ]
+    assert query["minimum_should_match"] == 1
 
 
 def test_the_national_search_reads_every_tenant():

@@ -104,7 +104,7 @@ def test_filters(client, corpus, alpha):
     assert titles(client, "书法", section=str(notices.pk)) == ["关于书法比赛的通知"]
 
 
-def test_several_words_must_all_match_and_fall_back_to_any(client, corpus):
+def test_several_words_find_pages_with_any_of_them(client, corpus):
     assert titles(client, "京剧 杭州") == ["京剧艺术节在杭州开幕"]
     # No page has both: the answer falls back to pages with either
     assert set(titles(client, "京剧 朗诵")) == {"京剧艺术节在杭州开幕", "诗歌朗诵会举行"}

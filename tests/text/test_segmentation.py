@@ -48,3 +48,22 @@ def test_snippets_mark_matches_and_escape_html():
     result = snippet(text, ["诗歌", "杭州"])
     assert "<mark>杭州</mark>举办<mark>诗歌</mark>节" in result and "<b>" not in result
     assert result.startswith("…") and result.endswith("…")
+
+
+def test_words_inside_a_long_word_are_its_parts_not_words_straddling_them():
+    from cms.text.segmentation import components
+
+    assert components("中文学校") == ("中文", "学校")  # not 文学, which straddles 中文|学校
+    assert components("中华人民共和国") == ("中华", "人民", "共和", "共和国")  # not 华人
+    assert components("茅盾文学奖") == ("茅盾", "文学", "文学奖")
+    indexed = index_text("中文学校开学").split()
+    assert "文学" not in indexed and {"中文", "学校", "中文学校"} <= set(indexed)
+
+
+def test_question_scaffolding_is_dropped_and_runs_typed_together_are_kept():
+    assert parse_query("请问茅盾文学奖怎么评选的呢").terms == ("茅盾文学奖", "评选")
+    assert parse_query("有哪些京剧演出").terms == ("京剧", "演出")
+    assert parse_query("我想了解如何报名参加书法展览").terms == ("报名", "参加", "书法", "展览")
+    assert parse_query("吗").terms == ("吗",)  # a query of scaffolding only keeps it: something to search
+    assert parse_query("山花奖").runs == (("山花", "奖"),)
+    assert parse_query("京剧 大赛").runs == ()  # a space separates what the user typed apart

@@ -7,6 +7,7 @@ from urllib.parse import unquote
 import graphene
 from grapple.types.pages import get_site_filter, get_specific_page
 
+from cms.api import page_trees
 from cms.api.core.errors import ClientError
 from cms.api.core.pagination import (
     MAX_OFFSET,
@@ -85,7 +86,8 @@ class PagesQuery:
         # One extra row tells whether there is a next page without counting.
         window = list(queryset[offset : offset + first + 1])
         items, has_next = window[:first], len(window) > first and offset + first <= MAX_OFFSET
-        preload_media(items)
+        if not page_trees.active(info.context):  # else the list preloads only the pages it must complete
+            preload_media(items)
         return {
             "items": items,
             "queryset": queryset,
