@@ -6,7 +6,9 @@ from django.db.models.functions import Lower
 class User(AbstractUser):
     """A user of one site (or of the central office): users live in their site's schema."""
 
-    display_name = models.CharField("显示名称", max_length=100, blank=True)
+    # One name, written as the person writes it (王小明, or Anna Schmidt): no 名/姓 split, no reordering.
+    # Django's first_name/last_name columns stay (Wagtail and Django read them) but forms no longer ask them.
+    full_name = models.CharField("姓名", max_length=150, blank=True)
 
     class Meta:
         verbose_name = "用户"
@@ -19,3 +21,9 @@ class User(AbstractUser):
                 violation_error_message="已有同名用户（用户名不区分大小写）。",
             ),
         ]
+
+    def get_full_name(self) -> str:
+        return self.full_name.strip()
+
+    def get_short_name(self) -> str:
+        return self.full_name.strip() or self.get_username()
