@@ -3,6 +3,7 @@ from django import forms
 from themes.blueprint import available_themes, get_theme
 
 from .models import Association
+from .widgets import SiteTreeChoiceField
 
 
 class NewSiteForm(forms.Form):
@@ -14,7 +15,7 @@ class NewSiteForm(forms.Form):
     kind = forms.ChoiceField(
         label="级别", choices=[c for c in Association.Kind.choices if c[0] != Association.Kind.CENTRAL]
     )
-    parent = forms.ModelChoiceField(
+    parent = SiteTreeChoiceField(
         label="上级",
         required=False,
         queryset=Association.objects.exclude(kind=Association.Kind.CENTRAL).order_by("id"),
