@@ -22,6 +22,13 @@ class User(AbstractUser):
             ),
         ]
 
+    def save(self, *args, **kwargs):
+        # Wagtail reads first_name in a few places (the sidebar's account menu): it holds the full name too.
+        self.first_name = self.full_name.strip()[:150]
+        if kwargs.get("update_fields") is not None and "full_name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "first_name"}
+        super().save(*args, **kwargs)
+
     def get_full_name(self) -> str:
         return self.full_name.strip()
 
