@@ -1,6 +1,20 @@
+import re
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
+
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def joined_name(*, given: str, family: str) -> str:
+    """One name from 名/姓: Chinese family name first without a space (王 + 小明 = 王小明), others "given family"."""
+    given, family = given.strip(), family.strip()
+    if not given or not family:
+        return given or family
+    if CJK.search(given) or CJK.search(family):
+        return f"{family}{given}"
+    return f"{given} {family}"
 
 
 class User(AbstractUser):
@@ -23,8 +37,12 @@ class User(AbstractUser):
         ]
 
     def save(self, *args, **kwargs):
+        # A user made elsewhere with 名/姓 (createsuperuser, an import) gets them joined as their full name.
+        if not self.full_name.strip() and (self.first_name.strip() or self.last_name.strip()):
+            self.full_name = joined_name(given=self.first_name, family=self.last_name)[:150]
         # Wagtail reads first_name in a few places (the sidebar's account menu): it holds the full name too.
-        self.first_name = self.full_name.strip()[:150]
+        if self.full_name.strip():
+            self.first_name = self.full_name.strip()[:150]
         if kwargs.get("update_fields") is not None and "full_name" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "first_name"}
         super().save(*args, **kwargs)

@@ -64,13 +64,15 @@ def test_the_account_page_asks_one_full_name(alpha):
 def test_the_migration_joins_family_and_given_names_without_losing_any(alpha):
     # Given users saved with the old 名/姓 fields (and one whose display name was already set)
     with schema_context(alpha.schema_name):
-        made = {
-            "chinese": User.objects.create(username="m-chinese", first_name="小明", last_name="王"),
-            "latin": User.objects.create(username="m-latin", first_name="Anna", last_name="Schmidt"),
-            "given-only": User.objects.create(username="m-given", first_name="小红"),
-            "family-only": User.objects.create(username="m-family", last_name="欧阳"),
-            "kept": User.objects.create(username="m-kept", first_name="甲", last_name="乙", full_name="笔名"),
+        rows = {
+            "chinese": User(username="m-chinese", first_name="小明", last_name="王"),
+            "latin": User(username="m-latin", first_name="Anna", last_name="Schmidt"),
+            "given-only": User(username="m-given", first_name="小红"),
+            "family-only": User(username="m-family", last_name="欧阳"),
+            "kept": User(username="m-kept", first_name="甲", last_name="乙", full_name="笔名"),
         }
+        User.objects.bulk_create(rows.values())  # as the rows were before the migration (no model save)
+        made = {key: User.objects.get(username=user.username) for key, user in rows.items()}
         # When the data step of the migration runs
         migration.join_names(apps, None)
         # Then Chinese names read family name first without a space, others as written, nothing dropped
@@ -82,3 +84,12 @@ def test_the_migration_joins_family_and_given_names_without_losing_any(alpha):
         "family-only": "欧阳",
         "kept": "笔名",
     }
+
+
+def test_a_user_saved_with_given_and_family_names_gets_them_joined(alpha):
+    # Given a user made elsewhere with 名/姓 (createsuperuser, an import)
+    with schema_context(alpha.schema_name):
+        user = User.objects.create(username="joined", first_name="小明", last_name="王")
+        # Then their full name is the two joined, and first_name (which Wagtail's sidebar reads) holds it too
+        user.refresh_from_db()
+        assert user.full_name == "王小明" and user.first_name == "王小明" and user.last_name == "王"
