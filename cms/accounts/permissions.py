@@ -42,5 +42,7 @@ def rename_after_migrate(sender, using="default", **kwargs) -> None:
     # Django's handler (create_permissions) runs first for each app; this one renames once, after the last app.
     from django.apps import apps
 
-    if sender.label == list(apps.get_app_configs())[-1].label:
+    # (Django sends post_migrate only for apps that have a models module.)
+    last = [config for config in apps.get_app_configs() if config.models_module is not None][-1]
+    if sender.label == last.label:
         rename_permissions(using=using)

@@ -77,6 +77,8 @@ TENANT_APPS = list(CONTENT_APPS)
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 # wagtail.users with the 姓名 user forms (its app name stays "wagtail.users" for the tenancy lists above).
 INSTALLED_APPS[INSTALLED_APPS.index("wagtail.users")] = "cms.accounts.users_app.UsersConfig"
+# No models: only its translations (Wagtail's "Sent to 初审 7 seconds ago" uses humanize's naturaltime).
+INSTALLED_APPS.append("django.contrib.humanize")
 
 TENANT_MODEL = "sites.Association"
 TENANT_DOMAIN_MODEL = "sites.Domain"

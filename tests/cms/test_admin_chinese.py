@@ -179,7 +179,8 @@ def crawl(client: Client, host: str, start: list[str], limit: int = 120) -> tupl
         seen_shapes.add(shape)
         response = client.get(url, HTTP_HOST=host)
         visited += 1
-        if response.status_code != 200 or "html" not in response.get("Content-Type", "") + "json":
+        content_type = response.get("Content-Type", "")
+        if response.status_code != 200 or not ("html" in content_type or "json" in content_type):
             continue
         body = response.content.decode()
         if response.get("Content-Type", "").startswith("application/json"):
@@ -207,7 +208,7 @@ def logged_in(host: str, username: str, password: str = ADMIN_PASSWORD) -> Clien
 def site_with_content(alpha):
     """alpha with a page of every type, images, documents, an editor, a reviewer and a workflow in progress."""
     from django.contrib.auth.models import Group
-    from wagtail.models import GroupApprovalTask, Workflow, WorkflowPage
+    from wagtail.models import GroupApprovalTask, Workflow, WorkflowPage, WorkflowTask
 
     from cms.accounts.models import User
 
@@ -219,7 +220,8 @@ def site_with_content(alpha):
         editor = User.objects.create_user(username="editor", password=ADMIN_PASSWORD, full_name="王小明")
         editor.groups.add(editors)
         reviewer = User.objects.create_user(username="reviewer", password=ADMIN_PASSWORD, full_name="李审核")
-        reviewer.groups.add(editors)
+        reviewers = Group.objects.create(name="审核")
+        reviewer.groups.add(editors, reviewers)
         body = rich_body(image, document)
         pages = {
             "article": publish(section, ArticlePage(title="文章", summary="摘要", body=body)),
@@ -230,15 +232,24 @@ def site_with_content(alpha):
             "standard": publish(home, StandardPage(title="简介", body=body)),
         }
         task = GroupApprovalTask.objects.create(name="初审")
-        task.groups.set([editors])
+        task.groups.set([reviewers])
         workflow = Workflow.objects.create(name="三审三校")
-        workflow.workflow_tasks.create(task=task, sort_order=0)
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
         WorkflowPage.objects.create(workflow=workflow, page=home)
         draft = pages["article"]
         draft.title = "待审文章"
         draft.save_revision(user=editor)
-        workflow.start(draft, editor)
-    return {"home": home, "section": section, "pages": pages, "image": image, "document": document}
+        state = workflow.start(draft, editor)
+        state.refresh_from_db()
+        assert state.current_task_state is not None, "the article waits for the reviewers"
+    return {
+        "home": home,
+        "section": section,
+        "pages": pages,
+        "image": image,
+        "document": document,
+        "task_state": state.current_task_state.pk,
+    }
 
 
 def explicit_urls(content) -> list[str]:
@@ -254,6 +265,18 @@ def explicit_urls(content) -> list[str]:
         f"/admin/pages/add/pages/sectionpage/{content['home'].pk}/",
         f"/admin/pages/{pages['article'].pk}/add_subpage/",
         "/admin/pages/search/?q=文章",
+        # the workflow's dialogs: request changes, approve with a comment, cancel the workflow
+        f"/admin/pages/workflow/collect_action_data/{pages['article'].pk}/reject/{content['task_state']}/",
+        f"/admin/pages/workflow/collect_action_data/{pages['article'].pk}/approve/{content['task_state']}/",
+        f"/admin/pages/workflow/confirm_cancellation/{pages['article'].pk}/",
+        f"/admin/pages/{pages['article'].pk}/workflow_history/",
+        # the project's own views: syndication (报送, 下发, inbox, received, sent, policy)
+        f"/admin/network/syndication/pages/{pages['article'].pk}/submit/",
+        f"/admin/network/syndication/pages/{pages['article'].pk}/push/",
+        "/admin/network/syndication/inbox/",
+        "/admin/network/syndication/received/",
+        "/admin/network/syndication/sent/",
+        "/admin/network/syndication/policy/",
         "/admin/images/",
         f"/admin/images/{content['image'].pk}/",
         "/admin/images/multiple/add/",
@@ -345,3 +368,22 @@ def test_the_login_page_and_the_dashboard_name_the_site_of_their_host(alpha):
         heading = re.search(r'<h1 class="w-h1 w-mt-0">\s*(.*?)\s*</h1>', dashboard, re.S).group(1)
         assert heading == name
         assert "文联网站群<" not in dashboard
+
+
+def test_permissions_are_named_in_chinese_after_migrate(alpha):
+    # Given the permissions of a site (Django creates them in English after every migrate)
+    from django.contrib.auth.models import Permission
+
+    from cms.accounts.permissions import rename_permissions
+
+    with schema_context(alpha.schema_name):
+        Permission.objects.filter(codename="add_group").update(name="Can add group")
+        # When they are renamed (as after every migrate)
+        rename_permissions()
+        names = dict(Permission.objects.values_list("codename", "name"))
+    # Then the model's verb and Chinese name read as a person would, and Wagtail's own read in Chinese
+    assert names["add_group"] == "可以添加组"
+    assert names["change_user"] == "可以修改用户"
+    assert names["access_admin"] == "可以进入管理后台"
+    assert names["publish_page"] == "发布任何页面"
+    assert not [name for name in names.values() if name.startswith("Can ")]
