@@ -10,6 +10,7 @@ that are not shown (aria-*, data-*) are left out.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import deque
 from html.parser import HTMLParser
@@ -324,13 +325,8 @@ def test_the_admin_shows_no_english_to_editors_site_admins_and_the_central_offic
     english: dict[str, set[str]] = {}
     start = explicit_urls(site_with_content)
     for host in (HOSTS["alpha"], HOSTS["central"]):
-        english.update(
-            {
-                f"anonymous@{host} /admin/login/": english_in(
-                    Client().get("/admin/login/", HTTP_HOST=host).content.decode()
-                )
-            }
-        )
+        login_page = Client().get("/admin/login/", HTTP_HOST=host).content.decode()
+        english[f"anonymous@{host} /admin/login/"] = english_in(login_page)
     rendered = {}
     for host, username in ((HOSTS["alpha"], "editor"), (HOSTS["alpha"], "admin"), (HOSTS["central"], "admin")):
         client = logged_in(host, username)
@@ -344,9 +340,7 @@ def test_the_admin_shows_no_english_to_editors_site_admins_and_the_central_offic
     assert rendered["editor@alpha.localhost"] >= 30 and rendered["admin@alpha.localhost"] >= 60, rendered
     assert rendered["admin@localhost"] >= 20, rendered
     # Then none shows English beyond the allowed product names
-    import os
-
-    if os.environ.get("DUMP_ENGLISH"):
+    if os.environ.get("DUMP_ENGLISH"):  # the list to translate, for whoever adds strings (README)
         Path(os.environ["DUMP_ENGLISH"]).write_text(
             json.dumps(sorted({text for found in english.values() for text in found}), ensure_ascii=False, indent=0)
         )
