@@ -31,6 +31,7 @@ ALLOWED = {
     # product and technical names that Chinese editors read as they are
     "Wagtail",
     "GraphQL",
+    "Excel",
     "GraphiQL",
     "URL",
     "HTML",
