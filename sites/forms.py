@@ -3,18 +3,19 @@ from django import forms
 from themes.blueprint import available_themes, get_theme
 
 from .models import Association
+from .widgets import SiteTreeChoiceField
 
 
 class NewSiteForm(forms.Form):
     name = forms.CharField(label="名称", max_length=100)
     short_name = forms.CharField(label="简称", max_length=30)
     slug = forms.CharField(
-        label="标识", max_length=40, help_text="小写字母开头，只含小写字母、数字和连字符，用作数据库 schema 名。"
+        label="标识", max_length=40, help_text="小写字母开头，只含小写字母、数字和连字符，用作数据库中的模式名。"
     )
     kind = forms.ChoiceField(
         label="级别", choices=[c for c in Association.Kind.choices if c[0] != Association.Kind.CENTRAL]
     )
-    parent = forms.ModelChoiceField(
+    parent = SiteTreeChoiceField(
         label="上级",
         required=False,
         queryset=Association.objects.exclude(kind=Association.Kind.CENTRAL).order_by("id"),

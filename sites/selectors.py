@@ -72,3 +72,21 @@ def site_footer(*, site: Association, settings) -> Footer:
         site_code=site.site_code,
         copyright=settings.copyright if settings else "",
     )
+
+
+def site_tree(*, queryset) -> list[tuple[Association, int, tuple[str, ...]]]:
+    """The sites of `queryset` in tree order (each after its parent, siblings in creation order), one query:
+    (site, depth, names from the top site down to it). A site whose parent is not in the queryset is a top."""
+    sites = list(queryset.only("id", "name", "short_name", "kind", "parent_id").order_by("id"))
+    ids = {site.pk for site in sites}
+    children: dict[int | None, list[Association]] = {}
+    for site in sites:
+        children.setdefault(site.parent_id if site.parent_id in ids else None, []).append(site)
+    ordered: list[tuple[Association, int, tuple[str, ...]]] = []
+    stack = [(site, 0, ()) for site in reversed(children.get(None, []))]
+    while stack:
+        site, depth, above = stack.pop()
+        path = (*above, site.name)
+        ordered.append((site, depth, path))
+        stack.extend((child, depth + 1, path) for child in reversed(children.get(site.pk, [])))
+    return ordered

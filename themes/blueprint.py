@@ -240,7 +240,7 @@ def available_themes() -> list[str]:
 
 
 DEFAULT_THEME_FOR_KIND = {
-    "national_federation": "national_association",
+    "national_federation": "national_federation",
     "national_association": "national_association",
     "provincial": "provincial_federation",
     "municipal": "local_federation",

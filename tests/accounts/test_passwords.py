@@ -84,8 +84,7 @@ def test_a_new_user_in_a_sites_admin_needs_twelve_characters(client, alpha):
     form = {
         "username": "newbie",
         "email": "newbie@example.org",
-        "first_name": "新",
-        "last_name": "编辑",
+        "full_name": "新编辑",
         "password1": "short-pw1",
         "password2": "short-pw1",
     }

@@ -42,7 +42,13 @@ navigation: [news]
 
 
 def test_the_shipped_themes_load():
-    assert available_themes() == ["blank", "local_federation", "national_association", "provincial_federation"]
+    assert available_themes() == [
+        "blank",
+        "local_federation",
+        "national_association",
+        "national_federation",
+        "provincial_federation",
+    ]
     for name in available_themes():
         theme = get_theme(name)
         assert theme.version >= 1 and theme.name == name
@@ -93,3 +99,18 @@ def test_invalid_yaml_names_the_line(tmp_path):
 def test_an_unknown_theme_lists_the_available_ones():
     with pytest.raises(ThemeError, match="unknown theme 'nope'; available: blank, local_federation"):
         get_theme("nope")
+
+
+def test_the_national_federation_has_its_own_theme_with_federation_sections():
+    # Given the theme a national federation site is built from by default
+    from themes.blueprint import DEFAULT_THEME_FOR_KIND
+
+    theme = get_theme(DEFAULT_THEME_FOR_KIND["national_federation"])
+    # Then it is the federation's own, with sections that read 文联…, not 协会…
+    pages = [page for _path, page in theme.all_pages()]
+    titles = [page.title for page in pages]
+    assert theme.name == "national_federation"
+    assert "文联要闻" in titles and "文联概况" in titles and "团体会员" in titles
+    assert "协会要闻" not in titles and "协会概况" not in titles
+    # and keeps the slugs the demo and the network rely on
+    assert {"news", "notices", "introduction"} <= {page.slug for page in pages}

@@ -1,0 +1,232 @@
+"""In a real browser: logging in, an article through the theme's review workflow (submitted by one user, approved
+by another), 报送上级 and accepting it on the parent site, and CJK text that renders (fonts resolve, no tofu).
+
+Two throwaway sites built from the national association theme (its 三审三校 workflow and sections), the child below
+the parent, are made once for the module and removed afterwards.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django_tenants.utils import schema_context
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as when
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.browser.conftest import SCREENSHOTS
+
+PASSWORD = "browser-test-password-1"
+PARENT, CHILD = "tmp-browser-up", "tmp-browser"
+
+
+@pytest.fixture(scope="module")
+def network(django_db_setup, django_db_blocker):
+    """A parent and a child site (committed: the server reads them), an editor and a reviewer on the child."""
+    from django.contrib.auth.models import Group
+    from django.db import connection
+
+    from cms.accounts.models import User
+    from sites.models import Association
+    from sites.services import SiteAdmin, create_site, delete_site
+
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        admin = SiteAdmin(username="admin", password=PASSWORD)
+        parent = create_site(
+            name="浏览器测试文联",
+            short_name="测试上级",
+            slug=PARENT,
+            kind="national_federation",
+            domain=f"{PARENT}.localhost",
+            admin=admin,
+            theme="national_association",
+        )
+        child = create_site(
+            name="浏览器测试协会",
+            short_name="测试协会",
+            slug=CHILD,
+            kind="national_association",
+            domain=f"{CHILD}.localhost",
+            parent=parent,
+            admin=admin,
+            theme="national_association",
+        )
+        with schema_context(child.schema_name):
+            editor = User.objects.create_user(username="bianji", password=PASSWORD, full_name="王编辑")
+            editor.groups.add(Group.objects.get(name="编辑"))
+            reviewer = User.objects.create_user(username="shenhe", password=PASSWORD, full_name="李审核")
+            reviewer.groups.add(Group.objects.get(name="编辑"), Group.objects.get(name="审核"))
+        connection.set_schema_to_public()
+        yield {"parent": parent, "child": child}
+        connection.set_schema_to_public()
+        for slug in (CHILD, PARENT):
+            site = Association.objects.filter(slug=slug).first()
+            if site is not None:
+                delete_site(association=site)
+
+
+@pytest.fixture(autouse=True)
+def database(django_db_blocker):
+    """The server only sees committed rows, so these tests work outside a transaction (the sites are removed)."""
+    with django_db_blocker.unblock():
+        yield
+
+
+class Admin:
+    """The browser on one site's admin, logged in as one user at a time (a login is kept until another is needed)."""
+
+    current: dict[str, str] = {}
+
+    def __init__(self, browser, cms_server, slug: str):
+        self.browser, self.slug = browser, slug
+        self.base = f"http://{slug}.localhost:{cms_server.port}"
+
+    def wait(self, seconds: float = 20) -> WebDriverWait:
+        return WebDriverWait(self.browser, seconds)
+
+    def open(self, path: str):
+        self.browser.get(self.base + path)
+
+    def login(self, username: str, password: str = PASSWORD):
+        if Admin.current.get(self.slug) == username:
+            return
+        self.browser.delete_all_cookies()
+        self.open("/admin/login/")
+        self.browser.find_element(By.ID, "id_username").send_keys(username)
+        self.browser.find_element(By.ID, "id_password").send_keys(password)
+        self.browser.find_element(By.CSS_SELECTOR, "form[method='post'] button[type='submit']").click()
+        self.wait().until(when.presence_of_element_located((By.CSS_SELECTOR, "h1.w-h1")))
+        Admin.current = {self.slug: username}
+
+    def click(self, selector: str):
+        """A button of the page's action menu (in the footer's dropdown), clicked as a person would."""
+        button = self.browser.find_element(By.CSS_SELECTOR, selector)
+        if not button.is_displayed():
+            self.browser.find_element(By.CSS_SELECTOR, "footer [data-w-dropdown-target='toggle']").click()
+            self.wait(5).until(when.visibility_of(button))
+        button.click()
+
+    def message(self, expected: str) -> str:
+        """The admin's message once one says `expected` (the page before may still show an older one)."""
+
+        def says(driver):
+            texts = [item.text for item in driver.find_elements(By.CSS_SELECTOR, ".messages li")]
+            return next((text for text in texts if expected in text), False)
+
+        return self.wait().until(says)
+
+
+def page_state(site, page_id: int):
+    from wagtail.models import Page
+
+    with schema_context(site.schema_name):
+        page = Page.objects.get(pk=page_id)
+        state = page.current_workflow_state
+        return page.live, (state.current_task_state.task.name if state and state.current_task_state else None)
+
+
+def test_logging_in_shows_the_sites_own_dashboard_in_chinese(browser, cms_server, network):
+    # Given the child site's login page
+    admin = Admin(browser, cms_server, CHILD)
+    admin.open("/admin/login/")
+    # Then it names the site and asks in Chinese
+    assert browser.find_element(By.TAG_NAME, "h1").text == "登录 浏览器测试协会"
+    assert "浏览器测试协会" in browser.title
+    # When the editor logs in, the dashboard's heading is the site's name
+    admin.login("bianji")
+    assert browser.find_element(By.CSS_SELECTOR, "h1.w-h1").text == "浏览器测试协会"
+
+
+def test_fonts_resolve_and_chinese_glyphs_are_drawn(browser, cms_server, network):
+    # Given the dashboard
+    admin = Admin(browser, cms_server, CHILD)
+    admin.login("bianji")
+    admin.open("/admin/")
+    # Then every font face the page asked for has loaded (none failed)
+    fonts = browser.execute_async_script(
+        "const done = arguments[0];"
+        "document.fonts.ready.then(() => done({status: document.fonts.status,"
+        " failed: [...document.fonts].filter(f => f.status === 'error').map(f => f.family)}));"
+    )
+    assert fonts == {"status": "loaded", "failed": []}
+    # And Chinese characters in the admin's font are real glyphs: two different characters are drawn differently
+    # (a missing glyph is the same empty box for both), and differently from a code point no font has
+    drawn = browser.execute_script(
+        "const font = getComputedStyle(document.body).fontFamily;"
+        "const pixels = (text) => { const c = document.createElement('canvas'); c.width = 64; c.height = 64;"
+        " const g = c.getContext('2d'); g.font = '40px ' + font; g.fillText(text, 4, 48);"
+        " return Array.from(g.getImageData(0, 0, 64, 64).data).join(','); };"
+        "return [pixels('文'), pixels('联'), pixels('\\u{10FFFD}')];"
+    )
+    wen, lian, nothing = drawn
+    assert wen != lian and wen != nothing and lian != nothing
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "dashboard.png"))
+
+
+def test_an_article_goes_through_the_review_workflow_with_a_second_user_and_is_published(browser, cms_server, network):
+    from cms.pages.models import ArticlePage, SectionPage
+
+    child = network["child"]
+    with schema_context(child.schema_name):
+        news = SectionPage.objects.get(slug="news")
+    admin = Admin(browser, cms_server, CHILD)
+    # Given the editor writing an article in 新闻动态
+    admin.login("bianji")
+    admin.open(f"/admin/pages/add/pages/articlepage/{news.pk}/")
+    browser.find_element(By.ID, "id_title").send_keys("浏览器里写的稿件")
+    # When they submit it to the review workflow
+    admin.click("button[name='action-submit']")
+    admin.message("已创建并提交审核")
+    with schema_context(child.schema_name):
+        page_id = ArticlePage.objects.get(title="浏览器里写的稿件").pk
+    assert page_state(child, page_id) == (False, "初审")
+    # Then the reviewer (another user) approves each step in the page editor until it is published
+    admin.login("shenhe")
+    for step in ("初审", "复审", "终审"):
+        assert page_state(child, page_id)[1] == step
+        admin.open(f"/admin/pages/{page_id}/edit/")
+        admin.click("button[data-workflow-action-name='approve']:not([data-workflow-action-modal-url])")
+        admin.wait().until(lambda _driver, step=step: page_state(child, page_id)[1] != step)
+    assert page_state(child, page_id) == (True, None)
+
+
+def test_an_article_submitted_up_is_accepted_on_the_parent_site(browser, cms_server, network):
+    from cms.network.models import Syndication
+    from cms.pages.models import ArticlePage
+
+    child, parent = network["child"], network["parent"]
+    with schema_context(child.schema_name):
+        article = ArticlePage.objects.live().filter(title="浏览器里写的稿件").first()
+        if article is None:  # this test run alone: the article the workflow test would have published
+            from cms.pages.models import SectionPage
+
+            article = ArticlePage(title="浏览器里写的稿件")
+            SectionPage.objects.get(slug="news").add_child(instance=article)
+            article.save_revision().publish()
+    # Given the reviewer on the child site's 报送上级 form
+    admin = Admin(browser, cms_server, CHILD)
+    admin.login("shenhe")
+    admin.open(f"/admin/network/syndication/pages/{article.pk}/submit/")
+    browser.find_element(By.CSS_SELECTOR, f"input[name='target'][value='{parent.pk}']").click()
+    browser.find_element(By.CSS_SELECTOR, "textarea[name='note']").send_keys("请上级采用")
+    browser.find_element(By.CSS_SELECTOR, "main form[method='post'] button[type='submit']").click()
+    admin.message("等待对方采用")
+    record = Syndication.objects.get(source_site=child, target_site=parent, source_page_id=article.pk)
+    # When the parent's administrator opens the inbox and accepts it into 新闻动态, published
+    upper = Admin(browser, cms_server, PARENT)
+    upper.login("admin")
+    upper.open("/admin/network/syndication/inbox/")
+    form = browser.find_element(By.CSS_SELECTOR, f"form[action$='/inbox/{record.pk}/accept/']")
+    section = form.find_element(By.NAME, "section")
+    news_option = [option for option in section.find_elements(By.TAG_NAME, "option") if "新闻动态" in option.text][0]
+    news_option.click()
+    form.find_element(By.CSS_SELECTOR, "button[value='publish']").click()
+    upper.message("已采用")
+    # Then the parent site has a live copy naming its source
+    record.refresh_from_db()
+    with schema_context(parent.schema_name):
+        copy = ArticlePage.objects.get(pk=record.copy_page_id)
+        assert copy.live and copy.title == "浏览器里写的稿件" and copy.source_site_name == "浏览器测试协会"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "accepted.png"))
