@@ -77,6 +77,20 @@ def test_the_last_editor_is_refused_and_the_author_of_the_handed_over_revision_t
     assert three_levels.step_name(article) == "复审"
 
 
+def test_a_revision_that_changes_nothing_does_not_make_the_reviewer_its_editor(gamma, three_levels):
+    # given a submitted article, and the reviewer approving from the edit form, which saves a revision
+    # whenever the form reports a change even if the text is the same (Wagtail's editor does so)
+    article = three_levels.submit("原样稿件")
+    three_levels.edit(article, "editor", "原样稿件")
+    # then he is not its last editor and passes the step
+    three_levels.approve(article, "editor")
+    assert three_levels.step_name(article) == "复审"
+    # while a real change by the next reviewer still bars him from passing his own step
+    three_levels.edit(article, "chief", "原样稿件（改）")
+    with pytest.raises(ApprovalRefused, match="修改过本稿"):
+        three_levels.approve(article, "chief")
+
+
 def test_whoever_passed_one_step_is_refused_the_next_and_a_distinct_reviewer_publishes(gamma, three_levels):
     article = three_levels.submit("三审稿件")
     three_levels.approve(article, "editor")  # 初审

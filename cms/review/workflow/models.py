@@ -6,8 +6,8 @@ not merely hidden from the menus:
 
 - the submitter of the workflow run (WorkflowState.requested_by) may not approve any step of it;
 - the last editor may not approve: the author of the revision handed to the step, and for a review
-  step (审) also the author of the latest revision (someone who edits during the step and then
-  approves). A proofreading step (校) exists to correct the text, so a proofreader's own corrections
+  step (审) also the author of the latest revision that changed the content (someone who edits during
+  the step and then approves; a revision saying the same as the one handed over is no edit). A proofreading step (校) exists to correct the text, so a proofreader's own corrections
   made during the step do not disqualify him; the next review step is refused to him anyway;
 - whoever approved another step of the same run may not approve a second one.
 
@@ -16,6 +16,8 @@ policy (cms.review.models.ReviewPolicy): each task lists the levels (三审 / �
 """
 
 from __future__ import annotations
+
+import json
 
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
@@ -72,12 +74,13 @@ class ReviewTask(AbstractGroupApprovalTask):
                 workflow_state=workflow_state, status=TaskState.STATUS_APPROVED, finished_by_id=user.pk
             ).values_list("finished_by_id", "task_id", "task__name")
         }
+        handed_over = task_state.revision if task_state.revision_id else None
         return refusal_reason(
             task=self,
             user_id=user.pk,
             submitter_id=workflow_state.requested_by_id,
-            handed_over_by_id=task_state.revision.user_id if task_state.revision_id else None,
-            latest_editor_id=latest.user_id if latest is not None else None,
+            handed_over_by_id=handed_over.user_id if handed_over is not None else None,
+            latest_editor_id=last_editor_id(latest=latest, handed_over=handed_over),
             approvals=approvals,
         )
 
@@ -131,6 +134,49 @@ class ReviewTask(AbstractGroupApprovalTask):
             .exclude(revision__user_id=user.pk)
             .exclude(workflow_state__in=approved_elsewhere.values("workflow_state"))
         )
+
+
+# Page fields that are bookkeeping, not what the reviewer reads: a revision that differs from the one handed
+# to the step only in these is no edit (Wagtail's editor saves a revision when a reviewer approves from the
+# edit form, whenever its form reports a change, even one the reviewer never made).
+BOOKKEEPING_FIELDS = frozenset(
+    {
+        "pk", "id", "path", "depth", "numchild", "url_path", "live", "has_unpublished_changes", "draft_title",
+        "first_published_at", "last_published_at", "latest_revision", "latest_revision_created_at",
+        "live_revision", "locked", "locked_at", "locked_by", "owner", "content_type", "translation_key",
+        "locale", "alias_of", "wagtail_admin_comments", "comments", "expired",
+    }
+)  # fmt: skip
+
+
+def same_content(first: dict, second: dict) -> bool:
+    """Whether two revisions' contents say the same thing to a reader (bookkeeping fields aside, and a
+    StreamField's block ids, which are given afresh to blocks saved without one)."""
+    keys = (set(first) | set(second)) - BOOKKEEPING_FIELDS
+    return all(_comparable(first.get(key)) == _comparable(second.get(key)) for key in keys)
+
+
+def _comparable(value):
+    if isinstance(value, str) and value.startswith("[{"):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value
+    if isinstance(value, list):
+        return [_comparable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _comparable(item) for key, item in value.items() if key != "id"}
+    return value
+
+
+def last_editor_id(*, latest, handed_over) -> int | None:
+    """Who last changed the content: the author of the latest revision, unless it says the same as the
+    revision handed to the step (then that revision's author)."""
+    if latest is None:
+        return None
+    if handed_over is not None and latest.pk != handed_over.pk and same_content(latest.content, handed_over.content):
+        return handed_over.user_id
+    return latest.user_id
 
 
 def refusal_reason(

@@ -16,7 +16,7 @@ from cms.workdays import add_working_days, working_days_between
 from sites.models import Association
 
 from ..models import ReviewPolicy
-from .models import ReviewTask, refusal_reason
+from .models import ReviewTask, last_editor_id, refusal_reason
 
 MAX_STEPS = 200
 
@@ -94,14 +94,13 @@ def pending_steps(
         return []
     page_ids = {int(state.workflow_state.object_id) for state in states}
     titles = dict(Page.objects.filter(pk__in=page_ids).values_list("pk", "title"))
-    latest_editor = {}
-    for object_id, user_id in (
-        Revision.page_revisions.filter(object_id__in=[str(pk) for pk in page_ids])
+    latest_revision = {
+        int(revision.object_id): revision
+        for revision in Revision.page_revisions.filter(object_id__in=[str(pk) for pk in page_ids])
         .order_by("object_id", "-created_at", "-pk")
         .distinct("object_id")
-        .values_list("object_id", "user_id")
-    ):
-        latest_editor[int(object_id)] = user_id
+        .only("pk", "object_id", "user_id", "content")
+    }
     approvals: dict[int, dict[int, tuple[int, str]]] = {}  # workflow state -> user -> (task, name)
     for workflow_state_id, user_id, task_id, task_name in TaskState.objects.filter(
         workflow_state_id__in={state.workflow_state_id for state in states},
@@ -149,8 +148,9 @@ def pending_steps(
             for member in members.get(group_id, []):
                 candidates[member.pk] = member
         approved = approvals.get(state.workflow_state_id, {})
+        editor_id = last_editor_id(latest=latest_revision.get(pid), handed_over=state.revision)
         for candidate in candidates.values():
-            why = _refusal(task, state, candidate.pk, latest_editor.get(pid), approved)
+            why = _refusal(task, state, candidate.pk, editor_id, approved)
             if why:
                 step.refused[candidate.pk] = why
             else:
@@ -158,7 +158,7 @@ def pending_steps(
         step.reviewers.sort()
         if user is not None:
             may_act = user.pk in candidates or user.is_superuser
-            if not may_act or _refusal(task, state, user.pk, latest_editor.get(pid), approved):
+            if not may_act or _refusal(task, state, user.pk, editor_id, approved):
                 continue
         steps.append(step)
     return steps
