@@ -10,12 +10,9 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as when
-from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import PASSWORD, SCREENSHOTS, Admin
 
-PASSWORD = "browser-test-password-1"
 PARENT, CHILD = "tmp-browser-up", "tmp-browser"
 
 
@@ -70,50 +67,6 @@ def database(django_db_blocker):
     """The server only sees committed rows, so these tests work outside a transaction (the sites are removed)."""
     with django_db_blocker.unblock():
         yield
-
-
-class Admin:
-    """The browser on one site's admin, logged in as one user at a time (a login is kept until another is needed)."""
-
-    current: dict[str, str] = {}
-
-    def __init__(self, browser, cms_server, slug: str):
-        self.browser, self.slug = browser, slug
-        self.base = f"http://{slug}.localhost:{cms_server.port}"
-
-    def wait(self, seconds: float = 20) -> WebDriverWait:
-        return WebDriverWait(self.browser, seconds)
-
-    def open(self, path: str):
-        self.browser.get(self.base + path)
-
-    def login(self, username: str, password: str = PASSWORD):
-        if Admin.current.get(self.slug) == username:
-            return
-        self.browser.delete_all_cookies()
-        self.open("/admin/login/")
-        self.browser.find_element(By.ID, "id_username").send_keys(username)
-        self.browser.find_element(By.ID, "id_password").send_keys(password)
-        self.browser.find_element(By.CSS_SELECTOR, "form[method='post'] button[type='submit']").click()
-        self.wait().until(when.presence_of_element_located((By.CSS_SELECTOR, "h1.w-h1")))
-        Admin.current = {self.slug: username}
-
-    def click(self, selector: str):
-        """A button of the page's action menu (in the footer's dropdown), clicked as a person would."""
-        button = self.browser.find_element(By.CSS_SELECTOR, selector)
-        if not button.is_displayed():
-            self.browser.find_element(By.CSS_SELECTOR, "footer [data-w-dropdown-target='toggle']").click()
-            self.wait(5).until(when.visibility_of(button))
-        button.click()
-
-    def message(self, expected: str) -> str:
-        """The admin's message once one says `expected` (the page before may still show an older one)."""
-
-        def says(driver):
-            texts = [item.text for item in driver.find_elements(By.CSS_SELECTOR, ".messages li")]
-            return next((text for text in texts if expected in text), False)
-
-        return self.wait().until(says)
 
 
 def page_state(site, page_id: int):
