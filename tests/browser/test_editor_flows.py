@@ -1,5 +1,6 @@
-"""In a real browser: logging in, an article through the theme's review workflow (submitted by one user, approved
-by another), 报送上级 and accepting it on the parent site, and CJK text that renders (fonts resolve, no tofu).
+"""In a real browser: logging in, an article through the theme's review workflow (submitted by one user, each
+of its six steps passed in the page editor by another), 报送上级 and accepting it on the parent site, and CJK text
+that renders (fonts resolve, no tofu).
 
 Two throwaway sites built from the national association theme (its 三审三校 workflow and sections), the child below
 the parent, are made once for the module and removed afterwards.
@@ -14,6 +15,16 @@ from selenium.webdriver.common.by import By
 from tests.browser.conftest import PASSWORD, SCREENSHOTS, Admin
 
 PARENT, CHILD = "tmp-browser-up", "tmp-browser"
+# The theme's 三审三校 steps in order, and who passes each (no one may pass two steps of one run).
+STEPS = ("一校", "初审", "二校", "复审", "三校", "终审")
+REVIEWERS = (
+    ("jiaodui1", "赵校对", "校对"),
+    ("chushen", "钱初审", "编辑"),
+    ("jiaodui2", "孙校对", "校对"),
+    ("shenhe", "李审核", "审核"),
+    ("jiaodui3", "周校对", "校对"),
+    ("zhongshen", "吴终审", "审核"),
+)
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +64,11 @@ def network(django_db_setup, django_db_blocker):
             editor.groups.add(Group.objects.get(name="编辑"))
             reviewer = User.objects.create_user(username="shenhe", password=PASSWORD, full_name="李审核")
             reviewer.groups.add(Group.objects.get(name="编辑"), Group.objects.get(name="审核"))
+            # 三审三校: each step is passed by a different person of its group (cms/review/workflow)
+            for username, full_name, group in REVIEWERS:
+                if username != "shenhe":
+                    user = User.objects.create_user(username=username, password=PASSWORD, full_name=full_name)
+                    user.groups.add(Group.objects.get(name=group))
         connection.set_schema_to_public()
         yield {"parent": parent, "child": child}
         connection.set_schema_to_public()
@@ -117,7 +133,9 @@ def test_fonts_resolve_and_chinese_glyphs_are_drawn(browser, cms_server, network
     browser.save_screenshot(str(SCREENSHOTS / "dashboard.png"))
 
 
-def test_an_article_goes_through_the_review_workflow_with_a_second_user_and_is_published(browser, cms_server, network):
+def test_an_article_goes_through_the_review_workflow_passed_by_other_users_and_is_published(
+    browser, cms_server, network
+):
     from cms.pages.models import ArticlePage, SectionPage
 
     child = network["child"]
@@ -128,15 +146,16 @@ def test_an_article_goes_through_the_review_workflow_with_a_second_user_and_is_p
     admin.login("bianji")
     admin.open(f"/admin/pages/add/pages/articlepage/{news.pk}/")
     browser.find_element(By.ID, "id_title").send_keys("浏览器里写的稿件")
+    admin.wait(5).until(lambda driver: driver.find_element(By.ID, "id_slug").get_attribute("value"))  # synced
     # When they submit it to the review workflow
     admin.click("button[name='action-submit']")
     admin.message("已创建并提交审核")
     with schema_context(child.schema_name):
         page_id = ArticlePage.objects.get(title="浏览器里写的稿件").pk
-    assert page_state(child, page_id) == (False, "初审")
-    # Then the reviewer (another user) approves each step in the page editor until it is published
-    admin.login("shenhe")
-    for step in ("初审", "复审", "终审"):
+    assert page_state(child, page_id) == (False, STEPS[0])
+    # Then other users, one per step, each pass their step in the page editor until it is published
+    for step, (username, _name, _group) in zip(STEPS, REVIEWERS, strict=True):
+        admin.login(username)
         assert page_state(child, page_id)[1] == step
         admin.open(f"/admin/pages/{page_id}/edit/")
         admin.click("button[data-workflow-action-name='approve']:not([data-workflow-action-modal-url])")
