@@ -22,6 +22,7 @@ from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
 from wagtail import blocks
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -131,8 +132,21 @@ class SitePage(HeadlessPreviewMixin, Page):
         return preview.as_page()
 
 
+class ContentPageForm(WagtailAdminPageForm):
+    """Fields with a callable default (the date: today) would get Django's hidden "initial-" input, which the
+    admin's panels never render; without it every submit counts them as changed, so a reviewer's 通过 in the page
+    editor saved a revision as theirs (and was then refused as the last editor). Compared with the page's value."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.show_hidden_initial = False
+
+
 class ContentPage(SitePage):
     """Fields every dated content item shares: date, summary, cover, art forms, tags."""
+
+    base_form_class = ContentPageForm
 
     date = models.DateField("发布日期", default=timezone.localdate, db_index=True)
     summary = models.TextField("摘要", blank=True)

@@ -13,12 +13,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as when
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.live_server import LiveServer
 
 CHROMIUM = Path(os.environ.get("CMS_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("CMS_CHROMEDRIVER", "/usr/bin/chromedriver"))
 INSTALL = "apt-get install -y chromium chromium-driver fonts-noto-cjk"
+PASSWORD = "browser-test-password-1"
 SCREENSHOTS = Path(
     os.environ.get("CMS_BROWSER_SCREENSHOTS", Path(__file__).resolve().parents[2] / "var" / "browser-screenshots")
 )
@@ -40,13 +44,18 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture(scope="module")
-def cms_server():
-    """The real server, for a whole module of browser tests."""
+def start_server(**options) -> LiveServer:
+    """The real server, or a skip saying how to install what the browser tests need."""
     reason = _missing()
     if reason:
         pytest.skip(reason)
-    server = LiveServer(workers=2)
+    return LiveServer(workers=2, **options)
+
+
+@pytest.fixture(scope="module")
+def cms_server():
+    """The real server, for a whole module of browser tests."""
+    server = start_server()
     yield server
     server.stop()
 
@@ -92,3 +101,69 @@ def screenshot_on_failure(request):
     name = request.node.name.replace("/", "_")
     driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
     (SCREENSHOTS / f"{name}.html").write_text(driver.page_source, encoding="utf-8")
+
+
+def save_screenshot(driver, name: str, *, full_page: bool = False) -> Path:
+    """A screenshot kept whether the test passes or fails (`full_page`: the window grown to the page's height)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
+    if not full_page:
+        driver.save_screenshot(str(path))
+        return path
+    size = driver.get_window_size()
+    # The admin scrolls inside <main>, not the document: grow the window by what either hides
+    hidden = driver.execute_script(
+        "return Math.max(...[document.documentElement, document.querySelector('main')]"
+        ".filter(Boolean).map(e => e.scrollHeight - e.clientHeight));"
+    )
+    driver.set_window_size(size["width"], min(size["height"] + max(hidden, 0), 4000))
+    try:
+        driver.save_screenshot(str(path))
+    finally:
+        driver.set_window_size(size["width"], size["height"])
+    return path
+
+
+class Admin:
+    """The browser on one host's admin (a site's `<slug>.localhost`, or `host` for the central office's
+    `localhost`), logged in as one user at a time (a login is kept until another is needed)."""
+
+    current: dict[str, dict[str, str]] = {}  # per browser session: the host logged in and as whom
+
+    def __init__(self, browser, cms_server, slug: str, *, host: str | None = None):
+        self.browser, self.slug = browser, slug
+        self.base = f"http://{host or slug + '.localhost'}:{cms_server.port}"
+
+    def wait(self, seconds: float = 20) -> WebDriverWait:
+        return WebDriverWait(self.browser, seconds)
+
+    def open(self, path: str):
+        self.browser.get(self.base + path)
+
+    def login(self, username: str, password: str = PASSWORD):
+        if Admin.current.get(self.browser.session_id, {}).get(self.slug) == username:
+            return
+        self.browser.delete_all_cookies()
+        self.open("/admin/login/")
+        self.browser.find_element(By.ID, "id_username").send_keys(username)
+        self.browser.find_element(By.ID, "id_password").send_keys(password)
+        self.browser.find_element(By.CSS_SELECTOR, "form[method='post'] button[type='submit']").click()
+        self.wait().until(when.presence_of_element_located((By.CSS_SELECTOR, "h1.w-h1")))
+        Admin.current[self.browser.session_id] = {self.slug: username}
+
+    def click(self, selector: str):
+        """A button of the page's action menu (in the footer's dropdown), clicked as a person would."""
+        button = self.browser.find_element(By.CSS_SELECTOR, selector)
+        if not button.is_displayed():
+            self.browser.find_element(By.CSS_SELECTOR, "footer [data-w-dropdown-target='toggle']").click()
+            self.wait(5).until(when.visibility_of(button))
+        button.click()
+
+    def message(self, expected: str) -> str:
+        """The admin's message once one says `expected` (the page before may still show an older one)."""
+
+        def says(driver):
+            texts = [item.text for item in driver.find_elements(By.CSS_SELECTOR, ".messages li")]
+            return next((text for text in texts if expected in text), False)
+
+        return self.wait().until(says)

@@ -1,5 +1,6 @@
-"""In a real browser: logging in, an article through the theme's review workflow (submitted by one user, approved
-by another), 报送上级 and accepting it on the parent site, and CJK text that renders (fonts resolve, no tofu).
+"""In a real browser: logging in, an article through the theme's review workflow (submitted by one user, each
+of its six steps passed in the page editor by another), 报送上级 and accepting it on the parent site, and CJK text
+that renders (fonts resolve, no tofu).
 
 Two throwaway sites built from the national association theme (its 三审三校 workflow and sections), the child below
 the parent, are made once for the module and removed afterwards.
@@ -10,13 +11,20 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as when
-from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import PASSWORD, SCREENSHOTS, Admin
 
-PASSWORD = "browser-test-password-1"
 PARENT, CHILD = "tmp-browser-up", "tmp-browser"
+# The theme's 三审三校 steps in order, and who passes each (no one may pass two steps of one run).
+STEPS = ("一校", "初审", "二校", "复审", "三校", "终审")
+REVIEWERS = (
+    ("jiaodui1", "赵校对", "校对"),
+    ("chushen", "钱初审", "编辑"),
+    ("jiaodui2", "孙校对", "校对"),
+    ("shenhe", "李审核", "审核"),
+    ("jiaodui3", "周校对", "校对"),
+    ("zhongshen", "吴终审", "审核"),
+)
 
 
 @pytest.fixture(scope="module")
@@ -53,15 +61,15 @@ def network(django_db_setup, django_db_blocker):
         )
         with schema_context(child.schema_name):
             editor = User.objects.create_user(username="bianji", password=PASSWORD, full_name="王编辑")
-            editor.groups.add(Group.objects.get(name="编辑"))
-            first_reviewer = User.objects.create_user(username="chushen", password=PASSWORD, full_name="赵初审")
-            first_reviewer.groups.add(Group.objects.get(name="编辑"))
+            # (also a proofreader: only the rule against passing one's own article keeps him from 一校)
+            editor.groups.add(Group.objects.get(name="编辑"), Group.objects.get(name="校对"))
             reviewer = User.objects.create_user(username="shenhe", password=PASSWORD, full_name="李审核")
             reviewer.groups.add(Group.objects.get(name="编辑"), Group.objects.get(name="审核"))
-        # 两审 without the 校 steps (the central office's choice for a small site): 初审 then 终审
-        from cms.review.workflow.services import set_review_policy
-
-        set_review_policy(site=child, actor="test", levels=2, proofreading=False)
+            # 三审三校: each step is passed by a different person of its group (cms/review/workflow)
+            for username, full_name, group in REVIEWERS:
+                if username != "shenhe":
+                    user = User.objects.create_user(username=username, password=PASSWORD, full_name=full_name)
+                    user.groups.add(Group.objects.get(name=group))
         connection.set_schema_to_public()
         yield {"parent": parent, "child": child}
         connection.set_schema_to_public()
@@ -76,50 +84,6 @@ def database(django_db_blocker):
     """The server only sees committed rows, so these tests work outside a transaction (the sites are removed)."""
     with django_db_blocker.unblock():
         yield
-
-
-class Admin:
-    """The browser on one site's admin, logged in as one user at a time (a login is kept until another is needed)."""
-
-    current: dict[str, str] = {}
-
-    def __init__(self, browser, cms_server, slug: str):
-        self.browser, self.slug = browser, slug
-        self.base = f"http://{slug}.localhost:{cms_server.port}"
-
-    def wait(self, seconds: float = 20) -> WebDriverWait:
-        return WebDriverWait(self.browser, seconds)
-
-    def open(self, path: str):
-        self.browser.get(self.base + path)
-
-    def login(self, username: str, password: str = PASSWORD):
-        if Admin.current.get(self.slug) == username:
-            return
-        self.browser.delete_all_cookies()
-        self.open("/admin/login/")
-        self.browser.find_element(By.ID, "id_username").send_keys(username)
-        self.browser.find_element(By.ID, "id_password").send_keys(password)
-        self.browser.find_element(By.CSS_SELECTOR, "form[method='post'] button[type='submit']").click()
-        self.wait().until(when.presence_of_element_located((By.CSS_SELECTOR, "h1.w-h1")))
-        Admin.current = {self.slug: username}
-
-    def click(self, selector: str):
-        """A button of the page's action menu (in the footer's dropdown), clicked as a person would."""
-        button = self.browser.find_element(By.CSS_SELECTOR, selector)
-        if not button.is_displayed():
-            self.browser.find_element(By.CSS_SELECTOR, "footer [data-w-dropdown-target='toggle']").click()
-            self.wait(5).until(when.visibility_of(button))
-        button.click()
-
-    def message(self, expected: str) -> str:
-        """The admin's message once one says `expected` (the page before may still show an older one)."""
-
-        def says(driver):
-            texts = [item.text for item in driver.find_elements(By.CSS_SELECTOR, ".messages li")]
-            return next((text for text in texts if expected in text), False)
-
-        return self.wait().until(says)
 
 
 def page_state(site, page_id: int):
@@ -170,7 +134,9 @@ def test_fonts_resolve_and_chinese_glyphs_are_drawn(browser, cms_server, network
     browser.save_screenshot(str(SCREENSHOTS / "dashboard.png"))
 
 
-def test_an_article_goes_through_the_review_workflow_with_a_second_user_and_is_published(browser, cms_server, network):
+def test_an_article_goes_through_the_review_workflow_passed_by_other_users_and_is_published(
+    browser, cms_server, network
+):
     from cms.pages.models import ArticlePage, SectionPage
 
     child = network["child"]
@@ -181,18 +147,19 @@ def test_an_article_goes_through_the_review_workflow_with_a_second_user_and_is_p
     admin.login("bianji")
     admin.open(f"/admin/pages/add/pages/articlepage/{news.pk}/")
     browser.find_element(By.ID, "id_title").send_keys("浏览器里写的稿件")
+    admin.wait(5).until(lambda driver: driver.find_element(By.ID, "id_slug").get_attribute("value"))  # synced
     # When they submit it to the review workflow
     admin.click("button[name='action-submit']")
     admin.message("已创建并提交审核")
     with schema_context(child.schema_name):
         page_id = ArticlePage.objects.get(title="浏览器里写的稿件").pk
-    assert page_state(child, page_id) == (False, "初审")
+    assert page_state(child, page_id) == (False, STEPS[0])
     # Then the submitter is offered no approval of their own article
     admin.open(f"/admin/pages/{page_id}/edit/")
     assert not browser.find_elements(By.CSS_SELECTOR, "button[data-workflow-action-name='approve']")
-    # and two other people pass the two steps in the page editor, each one, until it is published
-    for reviewer, step in (("chushen", "初审"), ("shenhe", "终审")):
-        admin.login(reviewer)
+    # and other users, one per step, each pass their step in the page editor until it is published
+    for step, (username, _name, _group) in zip(STEPS, REVIEWERS, strict=True):
+        admin.login(username)
         assert page_state(child, page_id)[1] == step
         admin.open(f"/admin/pages/{page_id}/edit/")
         admin.click("button[data-workflow-action-name='approve']:not([data-workflow-action-modal-url])")
