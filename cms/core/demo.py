@@ -278,6 +278,7 @@ def populate_site(spec: DemoSite) -> None:
     """Articles, notices and the introduction, into the sections the site's theme made."""
     from wagtail.models import Site
 
+    from cms.feedback.models import MailboxPage
     from cms.pages.models import ArticlePage, NoticePage, SectionPage, SiteSettings, StandardPage
 
     site = Site.objects.get(is_default_site=True)
@@ -319,6 +320,17 @@ def populate_site(spec: DemoSite) -> None:
         )
         notice.tags.add("通知")
         _add(notices, notice)
+    feedback = SectionPage.objects.filter(slug="feedback").first()
+    if feedback is not None:  # the opinions channel's standing mailbox, so the demo shows its form
+        _add(
+            feedback,
+            MailboxPage(
+                title="意见箱",
+                slug="mailbox",
+                description=f"欢迎文艺工作者和社会各界对{spec.short_name}的工作提出意见建议，我们将在15个工作日内答复。",
+                categories="文艺创作\n权益保障\n组织建设\n其他",
+            ),
+        )
     introduction = StandardPage.objects.get(slug="introduction")
     introduction.body = [{"type": "paragraph", "value": f"<p>{spec.about}</p>"}]
     introduction.save_revision().publish()

@@ -37,8 +37,11 @@ def test_cms_up_serves_the_demo_network_and_keeps_data_across_restarts(tmp_path)
     assert "茅盾文学奖评奖工作启动" in zuoxie_titles and "茅盾文学奖评奖工作启动" not in meixie_titles
     assert "全国美术作品展览开幕" in meixie_titles and "全国美术作品展览开幕" not in zuoxie_titles
     theme_pages = len(list(get_theme("national_association").all_pages()))
-    # home, the theme's pages, articles, notices, and the 转载 section that took cflac's pushed notice (as a draft)
-    assert len(zuoxie_titles) == 1 + theme_pages + 8 + 3 + 1
+    # home, the theme's pages, articles, notices, the 意见箱 and the 转载 section that took cflac's pushed notice
+    assert len(zuoxie_titles) == 1 + theme_pages + 8 + 3 + 1 + 1
+    # and the opinions channel's mailbox is open on every demo site, with its plain form
+    mailbox = cms.get("zuoxie", "/feedback/mailbox/")
+    assert mailbox.status_code == 200 and "意见箱" in mailbox.text and "<form" in mailbox.text
 
     # And the network joins them: the national feed on the central host lists every site's items,
     # and cflac has adopted zuoxie's submitted article as a copy that names its source

@@ -183,3 +183,14 @@ def test_a_submitted_opinion_reaches_the_opinion_watch_with_personal_data_masked
     assert len(seen) == 1 and seen[0]["site"] == delta
     assert seen[0]["external_id"] == f"{delta.schema_name}:{opinion.pk}"
     assert "13900001111" not in seen[0]["text"] and "139****1111" in seen[0]["text"]
+
+
+def test_page_lists_hold_the_channels_pages(client, delta):
+    # given a site with a mailbox among its pages
+    mailbox = make_mailbox(delta)
+    # when a front end lists the site's pages
+    answer = graphql(client, HOSTS["delta"], "{ pages(limit: 100) { id title pageType } }").json()
+    # then the mailbox is listed with its type, and nothing else about the channel is exposed there
+    assert "errors" not in answer, answer
+    listed = {page["id"]: page["pageType"] for page in answer["data"]["pages"]}
+    assert listed[str(mailbox.pk)] == "MailboxPage"

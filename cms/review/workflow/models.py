@@ -7,8 +7,9 @@ not merely hidden from the menus:
 - the submitter of the workflow run (WorkflowState.requested_by) may not approve any step of it;
 - the last editor may not approve: the author of the revision handed to the step, and for a review
   step (审) also the author of the latest revision that changed the content (someone who edits during
-  the step and then approves; a revision saying the same as the one handed over is no edit). A proofreading step (校) exists to correct the text, so a proofreader's own corrections
-  made during the step do not disqualify him; the next review step is refused to him anyway;
+  the step and then approves; a revision saying the same as the one handed over is no edit). A
+  proofreading step (校) exists to correct the text, so a proofreader's own corrections made during the
+  step do not disqualify him; the next review step is refused to him anyway;
 - whoever approved another step of the same run may not approve a second one.
 
 Superusers are held to the same rules. Which steps are active on a site follows the site's review
