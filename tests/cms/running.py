@@ -45,10 +45,15 @@ def run_cms(*args, env=None, timeout=120) -> subprocess.CompletedProcess:
     )
 
 
+# Every `cms up` a test starts, so that the fixture below can stop what a failed test left running.
+STARTED: list[RunningCms] = []
+
+
 class RunningCms:
     """`cms up` in a subprocess, its output collected on a thread."""
 
     def __init__(self, data_dir: Path, port: int, *, workers: int = 1, args: tuple[str, ...] = (), **env: str):
+        STARTED.append(self)
         self.port = port
         self.data_dir = data_dir
         self.lines: list[str] = []
@@ -184,3 +189,16 @@ def add_section_as_editor(
         timeout=30,
     )
     assert response.status_code == 302, response.text[:2000]
+
+
+def stop_left_running() -> None:
+    """Stop (Ctrl-C, then kill) every `cms up` a test started and did not stop: an assertion that fails
+    before the test's own stop must not leave a server, its workers and its database behind."""
+    while STARTED:
+        cms = STARTED.pop()
+        if cms.process.poll() is None:
+            cms.process.send_signal(signal.SIGINT)
+            try:
+                cms.process.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                cms.process.kill()
