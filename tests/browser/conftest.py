@@ -48,7 +48,7 @@ def start_server(**options) -> LiveServer:
     """The real server, or a skip saying how to install what the browser tests need."""
     reason = _missing()
     if reason:
-        pytest.skip(reason)
+        pytest.skip(f"browser tests need Chromium, ChromeDriver and a Chinese font, and {reason}")
     return LiveServer(workers=2, **options)
 
 
