@@ -236,11 +236,14 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--requests", type=int, default=None, help="a cap on the total requests (default: none)")
     load.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     load.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker, as `cms up` (default 4)")
+    # A front end's traffic: page views mostly answered from the answer cache (content changes far less often
+    # than it is read), some executed, the national feed and search, an editor publishing now and then, and the
+    # public sending opinions through the sites' mailboxes.
     load.add_argument(
         "--mix",
-        default="cached=6,executed=1,feed=2,search=1,publish=0.1",
-        help="weights of page views from the answer cache and executed, the national feed, search and "
-        "editors' publishes (default cached=6,executed=1,feed=2,search=1,publish=0.1)",
+        default="cached=6,executed=1,feed=2,search=1,publish=0.1,opinion=0.2",
+        help="weights of page views from the answer cache and executed, the national feed, search, editors'"
+        " publishes and the public's opinions (default cached=6,executed=1,feed=2,search=1,publish=0.1,opinion=0.2)",
     )
     load.add_argument("--json", metavar="PATH", help="also write the key figures to this JSON file")
     load.set_defaults(handler=cmd_loadtest)
@@ -942,7 +945,13 @@ def cmd_loadtest(args) -> int:
             workers=args.workers,
             threads=args.threads,
             port=port,
-            env={"CMS_PUBLIC_PORT": str(port), "CMS_REQUIRE_2FA": "0"},
+            env={
+                "CMS_PUBLIC_PORT": str(port),
+                "CMS_REQUIRE_2FA": "0",
+                # opinions come from many addresses, as behind a proxy, and may be sent a second after the form
+                "CMS_CLIENT_IP_HEADER": loadtest.CLIENT_IP_HEADER,
+                "CMS_OPINION_MIN_FILL_SECONDS": str(loadtest.MIN_FILL_SECONDS),
+            },
         )
         result = loadtest.run(
             port=port,

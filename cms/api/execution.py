@@ -58,6 +58,39 @@ def remember_response(key: str, result: str) -> None:
     cache.set(key, result, settings.CMS_GRAPHQL_RESPONSE_CACHE_SECONDS)
 
 
+# The answers being executed in this process, by full cache key: a request that finds no answer while
+# another thread is already executing the same one waits for it instead of executing it again.
+_executing: dict[str, threading.Event] = {}
+_executing_lock = threading.Lock()
+
+
+@contextmanager
+def one_execution(key: str, *, wait_seconds: float):
+    """Coalesce the misses of one answer in this process (after a publish, every request for a busy page
+    would otherwise execute it at once). Yields the answer if another request put it in the cache meanwhile
+    (the caller waited for it, at most `wait_seconds`), or None: then the caller executes and remembers it
+    before leaving the block, and the requests for the same key that arrive meanwhile wait for it. A waiter
+    whose wait ends with nothing cached (the execution failed or ran long) executes on its own."""
+    full_key = cache.make_key(key)  # with the site's schema, as the cache stores it
+    with _executing_lock:
+        running = _executing.get(full_key)
+        if running is None:
+            running = _executing[full_key] = threading.Event()
+            first = True
+        else:
+            first = False
+    if not first:
+        running.wait(max(wait_seconds, 0.0))
+        yield cached_response(key)
+        return
+    try:
+        yield cached_response(key)  # an execution that ended just before this one began
+    finally:
+        with _executing_lock:
+            _executing.pop(full_key, None)
+        running.set()
+
+
 class TimeLimitExceeded(GraphQLError):
     """The request ran past CMS_GRAPHQL_LIMITS["MAX_SECONDS"]: answered with HTTP 503."""
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import re
+from contextlib import nullcontext
 from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
@@ -35,6 +36,7 @@ from .execution import (
     PageTreeExecutionContext,
     TimeLimitExceeded,
     cached_response,
+    one_execution,
     parsed,
     remember_response,
     response_cache_key,
@@ -200,19 +202,36 @@ class SiteGraphQLView(GraphQLView):
         # A client may ask for a fresh answer (Cache-Control: no-cache), as with any HTTP cache.
         fresh = "no-cache" in request.headers.get("Cache-Control", "")
         result = cached_response(cache_key) if cache_key and not fresh else None
-        if result is not None:
+        from_cache = result is not None
+        if from_cache:
             status = 200
         elif degraded:
             return unavailable_response(request)
         else:
-            try:
-                with media_store():
-                    result, status = self.get_response(request, data)
-            except HttpError as error:
-                return _error_response(error.response.status_code, error.message or error.response.content.decode())
-            if cache_key and status == 200 and result and '"errors"' not in result:
-                remember_response(cache_key, result)
+            # A client that asked for a fresh answer gets an execution of its own.
+            coalesced = (
+                one_execution(cache_key, wait_seconds=request.cms_graphql_deadline.remaining())
+                if cache_key and not fresh
+                else nullcontext()
+            )
+            with coalesced as executed_meanwhile:
+                if executed_meanwhile is not None:
+                    result, status = executed_meanwhile, 200  # waited for another request's execution
+                else:
+                    try:
+                        with media_store():
+                            result, status = self.get_response(request, data)
+                    except HttpError as error:
+                        return _error_response(
+                            error.response.status_code, error.message or error.response.content.decode()
+                        )
+                    if cache_key and status == 200 and result and '"errors"' not in result:
+                        remember_response(cache_key, result)
         response = HttpResponse(result, status=status, content_type="application/json")
+        if cache_key:
+            # Whether the answer cache answered (as CDNs say it): a front end can tell a fresh answer from a
+            # kept one, and `cms loadtest` can hold cached answers and executed ones to their own targets.
+            response["X-Cache"] = "HIT" if from_cache else "MISS"
         if degraded:
             # As current as the moment the database went away: every change is written there first.
             response["Warning"] = '110 - "Response is stale: the database is unavailable"'

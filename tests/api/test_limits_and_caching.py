@@ -1,11 +1,14 @@
 """Limits on what a query may ask for, and HTTP caching of GET queries."""
 
 import json
+import threading
+import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
 from django_tenants.utils import schema_context
 
+from cms.api.execution import one_execution, remember_response
 from tests.api.conftest import graphql_data, graphql_errors, post_graphql
 from tests.conftest import ADMIN_PASSWORD, HOSTS
 
@@ -109,6 +112,18 @@ def test_get_cannot_run_a_mutation_or_be_cached_with_errors(client, db):
 def test_post_queries_are_not_marked_cacheable(client, db):
     response = post_graphql(client, "{ site { name } }")
     assert response.status_code == 200 and "ETag" not in response and "public" not in response.get("Cache-Control", "")
+
+
+def test_each_cacheable_answer_says_whether_the_answer_cache_gave_it(client, db):
+    query = f"query Probe{uuid.uuid4().hex} {{ site {{ name }} }}"  # a text no other test has cached
+    first = post_graphql(client, query)
+    again = post_graphql(client, query)
+    assert first["X-Cache"] == "MISS" and again["X-Cache"] == "HIT" and again.content == first.content
+    # A client that asks for a fresh answer gets one executed; another site's answer is its own
+    assert post_graphql(client, query, HTTP_CACHE_CONTROL="no-cache")["X-Cache"] == "MISS"
+    assert post_graphql(client, query, HOSTS["beta"])["X-Cache"] == "MISS"
+    # What is never cached does not claim to have been looked up
+    assert "X-Cache" not in post_graphql(client, '{ page(token: "x") { title } }')
 
 
 def test_queries_with_a_preview_token_are_never_cached(client, db):
@@ -331,3 +346,66 @@ def test_a_slow_sql_statement_is_cancelled_at_the_deadline(db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_sleep(0.2), 1")
         assert cursor.fetchone()[1] == 1
+
+
+def test_concurrent_misses_of_one_answer_wait_for_a_single_execution(db):
+    # Given a request executing an answer that is not in the cache
+    key = f"cms:graphql:test:{uuid.uuid4().hex}"
+    executions, answers = [], []
+    executing, release = threading.Event(), threading.Event()
+
+    def first():
+        with one_execution(key, wait_seconds=10) as meanwhile:
+            assert meanwhile is None
+            executions.append("first")
+            executing.set()
+            release.wait(10)
+            remember_response(key, '{"data": {"site": 1}}')
+
+    def another():
+        with one_execution(key, wait_seconds=10) as meanwhile:
+            if meanwhile is None:
+                executions.append("another")
+            answers.append(meanwhile)
+
+    leader = threading.Thread(target=first)
+    leader.start()
+    executing.wait(10)
+    # When three more requests for the same answer arrive meanwhile
+    others = [threading.Thread(target=another) for _ in range(3)]
+    for thread in others:
+        thread.start()
+    # Then they wait (none has an answer while the first is still executing)
+    for thread in others:
+        thread.join(0.3)
+    assert answers == [] and all(thread.is_alive() for thread in others)
+    # and once it is done they all have its answer, executed once
+    release.set()
+    for thread in [leader, *others]:
+        thread.join(10)
+    assert executions == ["first"] and answers == ['{"data": {"site": 1}}'] * 3
+
+
+def test_a_waiting_request_executes_on_its_own_when_the_first_execution_fails(db):
+    key = f"cms:graphql:test:{uuid.uuid4().hex}"
+    executing, release, answers = threading.Event(), threading.Event(), []
+
+    def failing():
+        with pytest.raises(RuntimeError), one_execution(key, wait_seconds=10):
+            executing.set()
+            release.wait(10)
+            raise RuntimeError("the execution failed")
+
+    def another():
+        with one_execution(key, wait_seconds=10) as meanwhile:
+            answers.append(meanwhile)
+
+    leader = threading.Thread(target=failing)
+    leader.start()
+    executing.wait(10)
+    waiter = threading.Thread(target=another)
+    waiter.start()
+    release.set()
+    for thread in (leader, waiter):
+        thread.join(10)
+    assert answers == [None]  # nothing was cached: it executes itself rather than failing or waiting again

@@ -49,6 +49,14 @@ def test_the_load_test_prints_every_endpoint_with_no_errors_and_no_lost_publish(
     published = re.search(r"Publishes: (\d+) acknowledged; (\d+) of them .*; lost: (\d+)", report)
     assert published and int(published.group(1)) >= 1, report
     assert published.group(1) == published.group(2) and published.group(3) == "0"
+    # and the same for the opinions sent through the sites' mailboxes, each looked up by its code
+    opinions = re.search(r"Opinions: (\d+) acknowledged with a code; (\d+) of them .*; lost or doubled: (\d+)", report)
+    assert opinions and int(opinions.group(1)) >= 1, report
+    assert opinions.group(1) == opinions.group(2) and opinions.group(3) == "0"
+    # and answers asked of the cache are split by what the cache did (X-Cache), each kind with its target
+    assert re.search(r"^  from the cache +\d+ +0 .*p99 < 100 ms", report, re.MULTILINE), report
+    assert re.search(r"^  executed +\d+ +0 .*p99 < 400 ms", report, re.MULTILINE), report
+    assert re.search(r"^CPU over the load .*web [\d.]+ s .*postgres [\d.]+ s .*client [\d.]+ s", report, re.MULTILINE)
     # and the memory of each worker and of PostgreSQL, with the targets beside the figures
     assert len(re.findall(r"^gunicorn worker \d+ +[\d.]+ +[\d.]+ +-?[\d.]+% +< 10 %", report, re.MULTILINE)) == 2
     assert re.search(r"^PostgreSQL \(\d+ processes\) +[\d.]+ +[\d.]+", report, re.MULTILINE)
@@ -70,7 +78,7 @@ def test_the_bench_summary_has_a_row_for_every_benchmark_beside_its_peer(smoke_r
     )
     assert re.search(r"throughput, answer cache +[\d.]+ req/s \([\d.]+x\) +[\d.]+ req/s", summary)
     assert re.search(r"nDCG@10 \(600 documents\) +0\.\d{3} +0\.\d{3}", summary)
-    assert re.search(r"errors / lost publishes \(target 0 / 0\) +0 / 0 ", summary)
+    assert re.search(r"errors / lost publishes / lost opinions \(target 0 / 0 / 0\) +0 / 0 / 0 ", summary)
 
 
 def test_the_mix_is_parsed_and_bad_weights_are_refused_in_one_sentence(capsys):
@@ -80,6 +88,7 @@ def test_the_mix_is_parsed_and_bad_weights_are_refused_in_one_sentence(capsys):
         "feed": 2.0,
         "search": 1.0,
         "publish": 0.1,
+        "opinion": 0.0,
     }
     assert loadtest.parse_mix("cached=1") == {
         "cached": 1.0,
@@ -87,6 +96,7 @@ def test_the_mix_is_parsed_and_bad_weights_are_refused_in_one_sentence(capsys):
         "feed": 0.0,
         "search": 0.0,
         "publish": 0.0,
+        "opinion": 0.0,
     }
     for bad in ("cached=x", "videos=1", "cached", "cached=-1", "cached=0", "cached=nan"):
         with pytest.raises(ValueError):
