@@ -4,12 +4,19 @@ Stock peers, measured on the same database: a tenant created by running migratio
 new schema (django-tenants' auto_create_schema), and django-tenants' clone_schema of an
 existing site. The fleet check compares our one-pass pending-migration scan with stock
 `migrate_schemas` on a sample of sites (extrapolated, and labelled so).
+
+The fleet grows between checkpoints by creating sites (`fill="create"`), or, to reach thousands of sites in
+minutes rather than hours, by replaying the template into schemas with registry rows (`fill="replay"`: each a
+whole site's schema, tables and content, without the per-site steps of a creation: domain, personalised
+settings, national index entries). The creations measured at each checkpoint are always complete ones. At the
+end: PostgreSQL's catalogue (relations, sizes), its memory, and what VACUUM and ANALYZE of the catalogue cost.
 """
 
 from __future__ import annotations
 
 import statistics
 import time
+import uuid
 from collections.abc import Callable
 from functools import partial
 
@@ -23,6 +30,9 @@ from sites.services import create_site
 from themes.blueprint import get_theme
 
 NEW_MIGRATION = "0002_delete_contentversion"
+FILLS = ("create", "replay")
+# The catalogue tables that grow with every schema (a site's schema adds about 540 relations).
+CATALOGUE = ("pg_class", "pg_attribute", "pg_depend", "pg_index", "pg_type", "pg_constraint", "pg_attrdef")
 
 
 def _timed(action) -> float:
@@ -38,8 +48,11 @@ def run(
     stock_samples: int,
     progress: Callable[[str], None] = print,
     figures: dict | None = None,
+    fill: str = "create",
 ) -> str:
     """The report as text; `figures`, if given, is filled with the key figures (for `cms benchmark --json`)."""
+    if fill not in FILLS:
+        raise ValueError(f"The fleet is filled by one of {', '.join(FILLS)}, not {fill!r}.")
     national = create_site(
         name="基准全国文联",
         short_name="基准",
@@ -72,12 +85,16 @@ def run(
     checkpoints = [c for c in (0, 100, 1000) if c <= total] or [0]
     if total not in checkpoints:
         checkpoints.append(total)
+    fill_started = time.perf_counter()
     for checkpoint in checkpoints:
         while made < checkpoint:
-            ours()
+            if fill == "replay":
+                _replayed_site(template, national)
+            else:
+                ours()
             made += 1
             if made % 50 == 0:
-                progress(f"  {made}/{checkpoint} sites")
+                progress(f"  {made}/{checkpoint} sites ({time.perf_counter() - fill_started:.0f} s)")
         pool_times = []
         for _ in range(samples):
             refill_spares(template, target=1)  # the worker's job between creations: not timed
@@ -125,7 +142,9 @@ def run(
             )
             cursor.execute(f'CREATE TABLE "{schema}".api_contentversion (id bigint PRIMARY KEY)')
     report = migrate_fleet(progress=lambda line: None, stop_on_failure=False)
+    catalogue = catalogue_figures()
     if figures is not None:
+        figures.update(fill=fill, catalogue=catalogue)
         at, pool, replay, stock_migrations, stock_clone = rows[-1]
         figures.update(
             template_seconds=template_seconds,
@@ -174,7 +193,106 @@ def run(
         f"One new migration (api.0002, dropping a table) reaching {len(report.migrated)} sites: {report.seconds:.1f} s"
         f" ({report.seconds / max(len(report.migrated), 1):.2f} s a site), {len(report.failed)} failed.",
     ]
+    if fill == "replay":
+        lines.append(
+            "(The fleet was filled by replaying the template into schemas with registry rows: whole schemas, without"
+            " the per-site steps; each creation measured above is a complete one.)"
+        )
+    lines += ["", catalogue_report(catalogue)]
     return "\n".join(lines)
+
+
+def _replayed_site(template, national: Association) -> None:
+    """A schema replayed from the template and its registry row, committed: the fleet as PostgreSQL sees it."""
+    from django.db import transaction
+
+    from sites.provisioning import replay_template
+
+    name = f"fill_{uuid.uuid4().hex[:12]}"
+    with transaction.atomic():
+        replay_template(template, name)
+        Association.objects.bulk_create(
+            [
+                Association(
+                    name=f"填充{name}",
+                    short_name=name[-6:],
+                    slug=name.replace("_", "-"),
+                    schema_name=name,
+                    kind=Association.Kind.COUNTY,
+                    parent=national,
+                    theme=template.theme,
+                    theme_version=template.theme_version,
+                )
+            ]
+        )
+
+
+def catalogue_figures() -> dict:
+    """PostgreSQL's catalogue with the fleet in it: relations, schemas, sizes, memory, VACUUM and ANALYZE costs."""
+    import psutil
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_class")
+        relations = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM pg_namespace")
+        schemas = cursor.fetchone()[0]
+        sizes = {}
+        for table in CATALOGUE:
+            cursor.execute("SELECT pg_total_relation_size(%s::regclass)", [f"pg_catalog.{table}"])
+            sizes[table] = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'pg_catalog' AND c.relkind = 'r'"
+        )
+        catalogue_bytes = cursor.fetchone()[0]
+        cursor.execute("SELECT pg_database_size(current_database())")
+        database_bytes = cursor.fetchone()[0]
+        cursor.execute("SHOW shared_buffers")
+        shared_buffers = cursor.fetchone()[0]
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = psutil.Process(cursor.fetchone()[0])
+        postmaster = backend.parent()
+        processes = [postmaster, *postmaster.children()]
+        rss = sum(p.memory_info().rss for p in processes)
+        backend_rss = backend.memory_info().rss
+        started = time.perf_counter()
+        for table in CATALOGUE:
+            cursor.execute(f"VACUUM pg_catalog.{table}")
+        vacuum_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        for table in CATALOGUE:
+            cursor.execute(f"ANALYZE pg_catalog.{table}")
+        analyze_seconds = time.perf_counter() - started
+    return {
+        "relations": relations,
+        "schemas": schemas,
+        "catalogue_bytes": catalogue_bytes,
+        "table_bytes": sizes,
+        "database_bytes": database_bytes,
+        "shared_buffers": shared_buffers,
+        "postgres_rss_bytes": rss,
+        "postgres_processes": len(processes),
+        "benchmark_backend_rss_bytes": backend_rss,
+        "vacuum_seconds": vacuum_seconds,
+        "analyze_seconds": analyze_seconds,
+    }
+
+
+def catalogue_report(figures: dict) -> str:
+    mib = 2**20
+    tables = ", ".join(f"{name} {size / mib:,.0f} MiB" for name, size in figures["table_bytes"].items())
+    return "\n".join(
+        [
+            f"PostgreSQL's catalogue: {figures['relations']:,} relations in {figures['schemas']:,} schemas;"
+            f" {figures['catalogue_bytes'] / mib:,.0f} MiB of catalogue tables ({tables});"
+            f" database {figures['database_bytes'] / mib:,.0f} MiB.",
+            f"Memory: {figures['postgres_processes']} PostgreSQL processes, {figures['postgres_rss_bytes'] / mib:,.0f} MiB"
+            f" resident in all (shared_buffers {figures['shared_buffers']}, counted in each process that touched it);"
+            f" the benchmark's own backend, which has touched every schema's catalogue entries:"
+            f" {figures['benchmark_backend_rss_bytes'] / mib:,.0f} MiB.",
+            f"VACUUM of the catalogue tables: {figures['vacuum_seconds']:.1f} s; ANALYZE: {figures['analyze_seconds']:.1f} s.",
+        ]
+    )
 
 
 def _stock_migrations(schema: str) -> None:

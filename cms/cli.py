@@ -218,6 +218,13 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--documents", type=int, default=100_000, help="search: documents in the national index (default 100000)"
     )
+    bench.add_argument(
+        "--fill",
+        choices=["create", "replay"],
+        default="create",
+        help="provisioning: grow the fleet by creating sites (default), or by replaying the template into schemas"
+        " with registry rows (thousands of sites in minutes; the creations measured are complete ones)",
+    )
     bench.add_argument("--samples", type=int, default=5, help="provisioning: our samples at each checkpoint")
     bench.add_argument("--stock-samples", type=int, default=2, help="provisioning: stock samples at each checkpoint")
     bench.add_argument("--articles", type=int, default=100, help="articles in the benchmark site (default 100)")
@@ -625,7 +632,12 @@ def cmd_benchmark(args) -> int:
             migrate_fleet(progress=lambda line: None)
             figures = {}
             report = provisioning.run(
-                total=args.sites, samples=args.samples, stock_samples=args.stock_samples, progress=_say, figures=figures
+                total=args.sites,
+                samples=args.samples,
+                stock_samples=args.stock_samples,
+                progress=_say,
+                figures=figures,
+                fill=args.fill,
             )
             print()
             print(report, flush=True)

@@ -25,7 +25,7 @@ from cms.audit.services import record as audit_record
 from .models import Association, Domain
 from .provisioning import dump_schema, replay_schema_sql
 from .services import schema_name_for, sync_wagtail_site, validate_new_site
-from .signals import site_provisioned
+from .signals import provisioning, site_provisioned
 
 FORMAT = 1
 
@@ -110,7 +110,7 @@ def restore_site(*, source: Path, slug: str | None = None, domain: str | None = 
     schema = schema_name_for(slug)
     media = Path(settings.MEDIA_ROOT) / schema
     try:
-        with transaction.atomic():
+        with transaction.atomic(), provisioning(schema):
             association = Association.objects.create(
                 schema_name=schema,
                 name=name,

@@ -28,7 +28,7 @@ from themes.install import install_home_page
 from .faults import failpoint
 from .models import SLUG_PATTERN, Association, Domain
 from .provisioning import claim_spare, copy_template_media, ensure_template, replay_template
-from .signals import site_provisioned
+from .signals import provisioning, site_provisioned
 
 log = logging.getLogger(__name__)
 SLUG_LOCK_NAMESPACE = 0x73697465  # "site": advisory locks held while a slug is being created
@@ -218,7 +218,7 @@ def _create_from_template(
     schema = schema_name_for(slug)
     media_dir = None
     try:
-        with transaction.atomic():
+        with transaction.atomic(), provisioning(schema):
             association = Association.objects.create(
                 schema_name=schema,
                 name=name,

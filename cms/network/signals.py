@@ -1,6 +1,6 @@
 """Thin receivers: publishing, moving and deleting pages keep the national index and copies current."""
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django_tenants.utils import schema_exists
@@ -9,14 +9,15 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from cms.pages.models import SiteSettings
 from sites.models import Association, Domain
-from sites.signals import site_provisioned
+from sites.signals import being_provisioned, site_provisioned
 
 from . import index, jobs, syndication
 
 
 @receiver(page_published)
 def page_was_published(sender, instance, **kwargs):
-    index.page_published(instance)
+    if not being_provisioned(connection.schema_name):  # else indexed with the whole site, once it is made
+        index.page_published(instance)
     to_refresh = syndication.source_changed(page=instance, event="published")
     if to_refresh:
         transaction.on_commit(lambda: jobs.refresh_copies.enqueue(to_refresh))
@@ -89,6 +90,7 @@ def domain_changed(sender, instance: Domain, **kwargs):
         site is not None
         and instance.is_primary
         and kwargs.get("signal") is post_save
+        and not being_provisioned(site.schema_name)
         and schema_exists(site.schema_name)
     ):
         index.reindex_site(site)
@@ -98,6 +100,8 @@ def domain_changed(sender, instance: Domain, **kwargs):
 @receiver(post_save, sender=SiteSettings)
 def front_end_changed(sender, instance, **kwargs):
     """A site's front-end address is part of its entries' URLs."""
+    if being_provisioned(connection.schema_name):
+        return
     site = index.site_of_current_schema()
     if site is not None:
         index.reindex_site(site)

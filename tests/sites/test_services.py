@@ -130,6 +130,33 @@ def test_a_created_site_is_complete(committed, settings):
         assert get_user_model().objects.get(username="chief").is_superuser
 
 
+def test_a_creation_indexes_the_new_site_once_with_every_published_page(committed):
+    # Given a receiver counting the national index's syncs, site by site
+    from cms.network.index import entries_synced
+    from cms.network.models import IndexEntry
+
+    synced: list[str] = []
+
+    def count(sender, site, **kwargs):
+        synced.append(site.slug)
+
+    entries_synced.connect(count, weak=False)
+    try:
+        # When a site is created (its home page published, its domain and settings saved along the way)
+        site = services.create_site(parent=Association.objects.get(slug="alpha"), **new_site_args())
+    finally:
+        entries_synced.disconnect(count)
+    # Then its content was indexed once, when it was complete, and every published page is in the index
+    assert synced.count(site.slug) == 1, synced
+    with schema_context(site.schema_name):
+        from wagtail.models import Page
+
+        published = Page.objects.live().filter(depth__gt=1).exclude(first_published_at=None, last_published_at=None)
+        live = set(published.values_list("pk", flat=True))
+    indexed = set(IndexEntry.objects.filter(site=site).values_list("page_id", flat=True))
+    assert live and indexed == live
+
+
 def test_theme_pages_have_urls_under_the_home_page(committed):
     national = Association.objects.get(slug="alpha")
     site = services.create_site(parent=national, **new_site_args())
