@@ -193,12 +193,12 @@ class Memory:
     workers: dict[int, int]  # pid -> RSS bytes
     postgres: int  # bytes, the postmaster and its children
     postgres_processes: int
-    # CPU seconds (user + system) so far of the web server (master and workers), PostgreSQL (postmaster and
-    # its children) and this process (the client threads): their differences over the load show where the
-    # cores went. A process that ended in between takes its seconds with it, so the figures are at least.
-    cpu_web: float = 0.0
-    cpu_postgres: float = 0.0
-    cpu_client: float = 0.0
+    # CPU seconds (user + system) so far, by process id, of the web server (master and workers), PostgreSQL
+    # (postmaster and its children) and this process (the client threads): their differences over the load
+    # show where the cores went. A process that ended in between takes its seconds with it: at least.
+    cpu_web: dict[int, float] = field(default_factory=dict)
+    cpu_postgres: dict[int, float] = field(default_factory=dict)
+    cpu_client: dict[int, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -353,19 +353,19 @@ def memory(*, gunicorn_pid: int, pgdata: Path) -> Memory:
         return times.user + times.system
 
     master = psutil.Process(gunicorn_pid)
-    workers, cpu_web = {}, cpu(master)
+    workers, cpu_web = {}, {master.pid: cpu(master)}
     for child in master.children():
         try:
             workers[child.pid] = child.memory_info().rss
-            cpu_web += cpu(child)
+            cpu_web[child.pid] = cpu(child)
         except psutil.NoSuchProcess:
             pass
     postmaster = psutil.Process(int((pgdata / "postmaster.pid").read_text().split()[0]))
-    total, count, cpu_postgres = 0, 0, 0.0
+    total, count, cpu_postgres = 0, 0, {}
     for process in [postmaster, *postmaster.children(recursive=True)]:
         try:
             total += process.memory_info().rss
-            cpu_postgres += cpu(process)
+            cpu_postgres[process.pid] = cpu(process)
             count += 1
         except psutil.NoSuchProcess:
             pass
@@ -375,7 +375,7 @@ def memory(*, gunicorn_pid: int, pgdata: Path) -> Memory:
         postgres_processes=count,
         cpu_web=cpu_web,
         cpu_postgres=cpu_postgres,
-        cpu_client=cpu(psutil.Process()),
+        cpu_client={os.getpid(): cpu(psutil.Process())},
     )
 
 
@@ -692,11 +692,16 @@ def figures(result: Result) -> dict:
         "workers_replaced": sorted(set(result.memory_start.workers) ^ set(result.memory_end.workers)),
         "postgres_rss_growth_pct": _growth(result.memory_start.postgres, result.memory_end.postgres),
         "cpu_seconds": {
-            "web": result.memory_end.cpu_web - result.memory_start.cpu_web,
-            "postgres": result.memory_end.cpu_postgres - result.memory_start.cpu_postgres,
-            "client": result.memory_end.cpu_client - result.memory_start.cpu_client,
+            "web": _cpu_used(result.memory_start.cpu_web, result.memory_end.cpu_web),
+            "postgres": _cpu_used(result.memory_start.cpu_postgres, result.memory_end.cpu_postgres),
+            "client": _cpu_used(result.memory_start.cpu_client, result.memory_end.cpu_client),
         },
     }
+
+
+def _cpu_used(start: dict[int, float], end: dict[int, float]) -> float:
+    """CPU seconds used in between by the processes alive at the end (those started in between: all of theirs)."""
+    return sum(seconds - start.get(pid, 0.0) for pid, seconds in end.items())
 
 
 def _growth(start: int, end: int) -> float:
