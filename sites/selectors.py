@@ -29,7 +29,7 @@ def site_for_host(hostname: str) -> Association:
     every request: routing runs before everything else, and the ORM's compilation was most of the cost
     of an answer served from the cache.
     """
-    statement, columns = _routing_statement()
+    statement, columns, converters = _routing_statement()
     # Public tables only (no site schema has them): right on whatever schema the connection is on.
     with connection.cursor() as cursor:
         cursor.execute(statement, [hostname])
@@ -37,19 +37,35 @@ def site_for_host(hostname: str) -> Association:
     if row is None:
         raise Domain.DoesNotExist(f"No site is served at {hostname!r}.")
     width = len(columns)
-    site = Association.from_db(connection.alias, columns, row[:width])
+
+    def values(part: tuple) -> list:
+        # as the ORM reads them (e.g. JSON columns arrive as text and are decoded by their field)
+        converted = list(part)
+        for index, column, functions in converters:
+            for function in functions:
+                converted[index] = function(converted[index], column, connection)
+        return converted
+
+    site = Association.from_db(connection.alias, columns, values(row[:width]))
     parent_row = row[width : 2 * width]
-    parent = Association.from_db(connection.alias, columns, parent_row) if parent_row[0] is not None else None
+    parent = Association.from_db(connection.alias, columns, values(parent_row)) if parent_row[0] is not None else None
     Association._meta.get_field("parent").set_cached_value(site, parent)
     site.canonical_host = row[-1]
     return site
 
 
 @lru_cache(maxsize=1)
-def _routing_statement() -> tuple[str, list[str]]:
-    """The routing query's SQL (the site, its parent, the primary domain) and the site's column names."""
+def _routing_statement() -> tuple[str, list[str], list]:
+    """The routing query's SQL (the site, its parent, the primary domain), the site's column names, and the
+    converters the ORM would apply to each column's value (index, column, converters)."""
     fields = Association._meta.concrete_fields
     columns = [field.attname for field in fields]
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(Association._meta.db_table)
+        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if functions:
+            converters.append((index, column, functions))
     quote = connection.ops.quote_name
     site_columns = ", ".join(f"site.{quote(field.column)}" for field in fields)
     parent_columns = ", ".join(f"parent.{quote(field.column)}" for field in fields)
@@ -63,7 +79,7 @@ def _routing_statement() -> tuple[str, list[str]]:
         f" LEFT JOIN {sites} parent ON parent.id = site.parent_id"
         f" WHERE host.domain = %s"
     )
-    return statement, columns
+    return statement, columns, converters
 
 
 @dataclass(frozen=True)

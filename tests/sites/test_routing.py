@@ -135,3 +135,25 @@ def test_api_clients_get_json_for_an_unknown_or_archived_host_and_people_get_chi
     archived = client.get("/graphql/", {"query": "{ site { name } }"}, HTTP_HOST=HOSTS["alpha"])
     assert archived.status_code == 410 and archived.json()["errors"][0]["extensions"]["code"] == "ARCHIVED"
     assert "网站已归档" in client.get("/", HTTP_HOST=HOSTS["alpha"]).content.decode()
+
+
+def test_the_routed_site_is_the_registry_row_as_the_orm_reads_it(db):
+    # Given a site below another, with pages its theme made (a JSON column)
+    from sites.models import Association
+    from sites.selectors import site_for_host
+
+    child = Association.objects.get(slug="beta")
+    Association.objects.filter(pk=child.pk).update(
+        parent=Association.objects.get(slug="alpha"), theme_pages=["news", "news/headlines"]
+    )
+    host = child.domains.get(is_primary=True).domain
+    # When its host is routed
+    routed = site_for_host(host)
+    # Then every field has the value and type the ORM gives it (JSON decoded, dates aware), the parent with it
+    stored = Association.objects.get(pk=child.pk)
+    for field in Association._meta.concrete_fields:
+        mine, theirs = getattr(routed, field.attname), getattr(stored, field.attname)
+        assert (mine, type(mine)) == (theirs, type(theirs)), field.attname
+    assert routed.parent == stored.parent and routed.parent.slug == "alpha" and routed.canonical_host == host
+    with pytest.raises(Domain.DoesNotExist):
+        site_for_host("nosuchsite.localhost")
