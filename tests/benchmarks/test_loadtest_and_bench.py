@@ -183,3 +183,17 @@ def test_the_summary_shows_executed_graphql_without_page_trees_and_search_by_gro
     assert re.search(r"nDCG@10, several words +0\.987 +0\.000", text), text
     assert re.search(r"nDCG@10, held-out questions +0\.908 +0\.000", text), text
     assert "one character" not in text
+
+
+def test_the_federation_size_runs_the_scale_benchmarks_at_5000_sites(tmp_path):
+    # `cms bench --size federation`: as full, with the fleet, the network and the corpus at the federation's size
+    assert suite.command("provisioning", "federation", tmp_path / "p.json")[-6:-2] == [
+        "--sites",
+        "5000",
+        "--fill",
+        "replay",
+    ]
+    assert "5000" in suite.command("network", "federation", tmp_path / "n.json")
+    assert "500000" in suite.command("search", "federation", tmp_path / "s.json")
+    assert suite.SIZES["federation"]["graphql"] == suite.SIZES["full"]["graphql"] == []
+    assert cli._parser().parse_args(["bench", "--size", "federation"]).size == "federation"
