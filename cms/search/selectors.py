@@ -60,6 +60,7 @@ MATCH_QUALITY = {"title word": 1.0, "body word": 0.6, "title phrase": 0.4, "body
 COMMON_SHARE = 0.01
 COMMON_FLOOR = 50
 FREQUENCY_SECONDS = 600  # document frequencies and table sizes are remembered this long, per process
+WORD_GATHERING_MINIMUM = 5  # documents holding a rarer word as a word: enough to leave its phrase out (_ranked)
 
 _frequencies: dict[tuple, tuple[float, int]] = {}
 # Every ranked row carries the number of rows gathered: counted in the same scan, not by a second query.
@@ -160,18 +161,26 @@ class CoverageScore(Func):
 
 def _ranked(run, parsed: ParsedQuery, weights: Weights) -> tuple[list, int]:
     """Documents gathered by any of the query's rarer words (all words are rare in a small collection); with
-    only common words, by all of them, else by any. Every page of results decides alike, so later pages count
-    exactly. `run(tsquery)` ranks one gathering."""
+    only common words, by all of them, else by any. The rarer words are looked for as words first: a word's
+    phrase of characters (大 <-> 展 for 大展) makes PostgreSQL recheck every document holding those characters
+    anywhere, which grows with the index, so phrases join the gathering only when fewer than
+    WORD_GATHERING_MINIMUM documents hold the words themselves (they are still scored on every document
+    gathered). Every page of results decides alike, so later pages count exactly. `run(tsquery)` ranks one
+    gathering."""
     queries = parsed.term_queries()
+    tiers: list[tuple[str, int]] = []
     if weights.informative:
-        tiers = [" | ".join(queries[number] for number in weights.informative)]
+        if len(parsed.terms) > 1:
+            words = parsed.word_queries()
+            tiers.append((" | ".join(words[number] for number in weights.informative), WORD_GATHERING_MINIMUM))
+        tiers.append((" | ".join(queries[number] for number in weights.informative), 1))
         if len(weights.informative) < len(queries):
-            tiers.append(" | ".join(queries))  # the rarer words found nothing
+            tiers.append((" | ".join(queries), 1))  # the rarer words found nothing
     else:  # only common words: the documents with all of them, else any
-        tiers = [" & ".join(queries), " | ".join(queries)]
-    for tier in tiers:
+        tiers = [(" & ".join(queries), 1), (" | ".join(queries), 1)]
+    for tier, enough in tiers:
         rows, total = run(_raw(tier))
-        if total:
+        if total >= enough:
             break
     return rows, total
 

@@ -196,6 +196,10 @@ class ParsedQuery:
         """Each term's raw tsquery: the word, or the phrase of its characters."""
         return [_term_query(term) for term in self.terms]
 
+    def word_queries(self) -> list[str]:
+        """Each term's raw tsquery as a word only (no phrase of its characters)."""
+        return [_quote(term) for term in self.terms]
+
     def term_parts(self, weight: str = "") -> list[tuple[str, str | None]]:
         """Per term, raw tsqueries of it as a word and as the phrase of its characters (None when it has no
         phrase), each restricted to lexemes of `weight` ("A": the title of the national index) if given."""

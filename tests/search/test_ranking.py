@@ -53,3 +53,17 @@ def test_the_national_search_ranks_alike(client, alpha, beta):
     found = search(client, "秦岚舟的京剧什么时候演出", host=HOSTS["central"])
     assert [item["title"] for item in found["items"]] == ["秦岚舟京剧专场上演", "京剧进校园"]
     assert [item["site"]["slug"] for item in found["items"]] == ["alpha", "beta"]
+
+
+def test_phrases_of_characters_gather_only_when_few_pages_hold_the_words_themselves(client, alpha):
+    # Given 文学 only as characters across 中文|学校, and four pages holding 文学 or 讲座 as words
+    add_article(alpha, "中文学校开学", summary="新学期开始。", date="2026-06-01")
+    for number in range(1, 5):
+        add_article(alpha, f"文学讲座第{number}期", summary="作家主讲。", date="2026-01-01")
+    # When fewer than five pages hold the query's words as words, the phrase's page is gathered too (last)
+    found = titles(client, "文学 讲座")
+    assert len(found) == 5 and found[-1] == "中文学校开学"
+    # But once five do, the words alone gather: PostgreSQL no longer rechecks every page holding 文 and 学
+    add_article(alpha, "文学讲座第5期", summary="作家主讲。", date="2026-01-01")
+    found = titles(client, "文学 讲座")
+    assert len(found) == 5 and "中文学校开学" not in found
