@@ -964,6 +964,8 @@ def cmd_loadtest(args) -> int:
                 # opinions come from many addresses, as behind a proxy, and may be sent a second after the form
                 "CMS_CLIENT_IP_HEADER": loadtest.CLIENT_IP_HEADER,
                 "CMS_OPINION_MIN_FILL_SECONDS": str(loadtest.MIN_FILL_SECONDS),
+                # each answer says whether the answer cache gave it: the two kinds have their own targets
+                "GRAPHQL_CACHE_STATUS_HEADER": "1",
             },
         )
         result = loadtest.run(

@@ -88,6 +88,16 @@ class Association(TenantMixin):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        # The content version is moved on only by an UPDATE of its own (sites.versioning), in the transaction
+        # of the change: saving a row read before a publish must not write the older number back, or answers
+        # kept under that number (older content) would be served again.
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "content_version"
+            ]
+        super().save(*args, **kwargs)
+
     @property
     def primary_domain(self) -> str | None:
         # Iterates .all() so that a prefetch of `domains` is used.

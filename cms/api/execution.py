@@ -37,17 +37,26 @@ def validation_errors(schema, query: str, allow_introspection: bool) -> tuple[Gr
 
 
 def response_cache_key(
-    *, version: int | str, origin: str | None, query: str, variables, operation_name, allow_introspection: bool
+    *,
+    site_id: int,
+    version: int | str,
+    origin: str | None,
+    query: str,
+    variables,
+    operation_name,
+    allow_introspection: bool,
 ) -> str:
-    """Everything an answer depends on: the site (added by the cache's key function), its content version,
-    the public origin its absolute URLs are built on, the query and who may introspect."""
+    """Everything an answer depends on: the site (its schema, added by the cache's key function, and its
+    registry row: a site deleted and made again, or restored, under the same schema starts its content version
+    at 0 again and must not find the answers of the one before), its content version, the public origin its
+    absolute URLs are built on, the query and who may introspect."""
     digest = hashlib.sha256(
         json.dumps(
             [origin, query, variables, operation_name, allow_introspection], sort_keys=True, default=str
         ).encode()
     ).hexdigest()
     # The cache's key function adds the schema: one site never reads another's answers.
-    return f"cms:graphql:{version}:{digest}"
+    return f"cms:graphql:{site_id}:{version}:{digest}"
 
 
 def cached_response(key: str) -> str | None:

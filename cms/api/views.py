@@ -192,6 +192,7 @@ class SiteGraphQLView(GraphQLView):
                     return unavailable_response(request)
                 version = f"{version}.{current_network_version()}"  # the index changes with every site's publishing
             cache_key = response_cache_key(
+                site_id=request.tenant.pk,
                 version=version,
                 origin=request_origin.get(),
                 query=query,
@@ -228,9 +229,10 @@ class SiteGraphQLView(GraphQLView):
                     if cache_key and status == 200 and result and '"errors"' not in result:
                         remember_response(cache_key, result)
         response = HttpResponse(result, status=status, content_type="application/json")
-        if cache_key:
-            # Whether the answer cache answered (as CDNs say it): a front end can tell a fresh answer from a
-            # kept one, and `cms loadtest` can hold cached answers and executed ones to their own targets.
+        if cache_key and settings.CMS_GRAPHQL_CACHE_STATUS_HEADER:
+            # Whether the answer cache answered (as CDNs say it), so `cms loadtest` can hold cached answers and
+            # executed ones to their own targets. Off by default: it would tell anyone which queries (search
+            # words included) other visitors asked in the last minutes.
             response["X-Cache"] = "HIT" if from_cache else "MISS"
         if degraded:
             # As current as the moment the database went away: every change is written there first.

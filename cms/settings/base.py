@@ -329,6 +329,9 @@ CMS_GRAPHQL_INTROSPECTION = False  # staff users may always introspect; dev sett
 CMS_GRAPHQL_CACHE_SECONDS = int(os.environ.get("GRAPHQL_CACHE_SECONDS", 60))  # max-age of GET answers
 # Whole answers cached per site and content version (any change moves the version); 0 turns it off.
 CMS_GRAPHQL_RESPONSE_CACHE_SECONDS = int(os.environ.get("GRAPHQL_RESPONSE_CACHE_SECONDS", 300))
+# X-Cache: HIT | MISS on answers the cache could give; for measuring (cms loadtest turns it on), off in service:
+# it tells anyone what others recently asked.
+CMS_GRAPHQL_CACHE_STATUS_HEADER = os.environ.get("GRAPHQL_CACHE_STATUS_HEADER", "0") == "1"
 # Each published page's resolved subtree, per site, content version and selection (cms/api/page_trees.py),
 # kept in each worker process up to about this many MB of memory; 0 turns it off.
 CMS_GRAPHQL_PAGE_CACHE_MB = float(os.environ.get("GRAPHQL_PAGE_CACHE_MB", 16))

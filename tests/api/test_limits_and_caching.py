@@ -114,7 +114,8 @@ def test_post_queries_are_not_marked_cacheable(client, db):
     assert response.status_code == 200 and "ETag" not in response and "public" not in response.get("Cache-Control", "")
 
 
-def test_each_cacheable_answer_says_whether_the_answer_cache_gave_it(client, db):
+def test_each_cacheable_answer_says_whether_the_answer_cache_gave_it(client, db, settings):
+    settings.CMS_GRAPHQL_CACHE_STATUS_HEADER = True  # as `cms loadtest` turns it on
     query = f"query Probe{uuid.uuid4().hex} {{ site {{ name }} }}"  # a text no other test has cached
     first = post_graphql(client, query)
     again = post_graphql(client, query)
@@ -124,6 +125,13 @@ def test_each_cacheable_answer_says_whether_the_answer_cache_gave_it(client, db)
     assert post_graphql(client, query, HOSTS["beta"])["X-Cache"] == "MISS"
     # What is never cached does not claim to have been looked up
     assert "X-Cache" not in post_graphql(client, '{ page(token: "x") { title } }')
+
+
+def test_in_service_no_answer_tells_what_others_asked(client, db):
+    query = f"query Probe{uuid.uuid4().hex} {{ site {{ name }} }}"
+    post_graphql(client, query)
+    again = post_graphql(client, query)
+    assert again.status_code == 200 and "X-Cache" not in again  # else a HIT would say someone asked it before
 
 
 def test_queries_with_a_preview_token_are_never_cached(client, db):
