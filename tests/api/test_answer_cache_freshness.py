@@ -18,7 +18,10 @@ def test_registry_changes_reach_the_next_answer_of_the_site_its_parent_and_child
     gamma.name, gamma.sponsor = "测试浙江省文学艺术界联合会", "浙江省文联（更正）"
     gamma.save()
     mine = graphql_data(client, SITE_QUERY, HOSTS["gamma"])
-    assert (mine["site"]["name"], mine["siteSettings"]["sponsor"]) == ("测试浙江省文学艺术界联合会", "浙江省文联（更正）")
+    assert (mine["site"]["name"], mine["siteSettings"]["sponsor"]) == (
+        "测试浙江省文学艺术界联合会",
+        "浙江省文联（更正）",
+    )
     assert graphql_data(client, SITE_QUERY, HOSTS["delta"])["site"]["parent"]["name"] == "测试浙江省文学艺术界联合会"
 
 
