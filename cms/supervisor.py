@@ -30,7 +30,8 @@ def spawn(argv: list[str], *, env: dict, keep_fds: tuple[int, ...] = ()) -> subp
 
 def gunicorn_command(*, bind: str, workers: int, threads: int, access_log: bool = False) -> list[str]:
     """The web server, the same for `cms up` and the benchmarks. With threads > 1, each worker answers
-    several requests at once (gthread), so a cached answer is not queued behind a slow one."""
+    several requests at once, quick ones (queries the answer cache may hold) before the others waiting
+    (cms/webserver.py), so a cached answer is not queued behind a slow one."""
     command = [
         sys.executable,
         "-m",
@@ -46,7 +47,7 @@ def gunicorn_command(*, bind: str, workers: int, threads: int, access_log: bool 
         "5",
     ]
     if threads > 1:
-        command += ["--worker-class", "gthread", "--threads", str(threads)]
+        command += ["--worker-class", "cms.webserver.LaneThreadWorker", "--threads", str(threads)]
     if access_log:
         command += ["--access-logfile", "-", "--error-logfile", "-"]
     return command

@@ -54,9 +54,10 @@ def run_worker(timeout: int = 120, **environment: str) -> int:
 class LiveServer:
     """gunicorn with `workers` processes on the test database; its access log names the worker of each request."""
 
-    def __init__(self, *, workers: int = 2, public_port: bool = False, **environment: str):
+    def __init__(self, *, workers: int = 2, threads: int | None = None, public_port: bool = False, **environment: str):
         """With `public_port`, the server is configured to be reached on its own port (CMS_PUBLIC_PORT, as
-        `cms up --port N` does): absolute URLs carry it, and it is never the scheme's default."""
+        `cms up --port N` does): absolute URLs carry it, and it is never the scheme's default. With `threads`,
+        each worker is the threaded one `cms up` runs (cms/webserver.py), else gunicorn's plain one."""
         self.port = free_port()
         if public_port:
             environment = {**environment, "CMS_PUBLIC_PORT": str(self.port)}
@@ -78,6 +79,7 @@ class LiveServer:
                 "%(p)s %(s)s %(U)s",
                 "--log-level",
                 "warning",
+                *(["--worker-class", "cms.webserver.LaneThreadWorker", "--threads", str(threads)] if threads else []),
             ],
             env=env,
         )
