@@ -222,6 +222,7 @@ class Result:
     warmup_seconds: float
     search_hits: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    stock_worker: bool = False  # gunicorn's own gthread instead of ours (cms/webserver.py)
 
 
 class Client:
@@ -393,6 +394,7 @@ def run(
     articles: int,
     gunicorn_pid: int,
     pgdata: Path,
+    stock_worker: bool = False,
     seed: int = 2026,
     progress: Callable[[str], None] = print,
 ) -> Result:
@@ -538,6 +540,7 @@ def run(
         max_requests=max_requests,
         workers=workers,
         threads=threads,
+        stock_worker=stock_worker,
         mix=mix,
         samples=samples,
         acknowledged=acknowledged,
@@ -677,6 +680,7 @@ def figures(result: Result) -> dict:
         "seconds": result.elapsed,
         "workers": result.workers,
         "threads": result.threads,
+        "worker": "gunicorn gthread (stock)" if result.stock_worker else "cms.webserver.LaneThreadWorker",
         "endpoints": rows,
         "requests": len(result.samples),
         "errors": sum(1 for s in result.samples if s.error),
@@ -719,7 +723,13 @@ def report(result: Result) -> str:
             f" inline image, gallery, document and table); central office on localhost."
         ),
         (
-            f"Server: {result.workers} gunicorn workers, {result.threads} thread(s) each; CMS_REQUIRE_2FA=0,"
+            f"Server: {result.workers} gunicorn workers, {result.threads} thread(s) each"
+            + (
+                ", gunicorn's stock gthread worker (first come, first served)"
+                if result.stock_worker
+                else ", our worker (quick requests first, cms/webserver.py)"
+            )
+            + "; CMS_REQUIRE_2FA=0,"
             " so the editors' admin logins need no"
             " second factor."
         ),

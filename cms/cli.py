@@ -243,6 +243,11 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--requests", type=int, default=None, help="a cap on the total requests (default: none)")
     load.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     load.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker, as `cms up` (default 4)")
+    load.add_argument(
+        "--stock-worker",
+        action="store_true",
+        help="serve with gunicorn's own threaded worker (first come, first served) instead of ours, to compare",
+    )
     # A front end's traffic: page views mostly answered from the answer cache (content changes far less often
     # than it is read), some executed, the national feed and search, an editor publishing now and then, and the
     # public sending opinions through the sites' mailboxes.
@@ -957,6 +962,7 @@ def cmd_loadtest(args) -> int:
         web, port = _start_benchmark_server(
             workers=args.workers,
             threads=args.threads,
+            stock_worker=args.stock_worker,
             port=port,
             env={
                 "CMS_PUBLIC_PORT": str(port),
@@ -981,6 +987,7 @@ def cmd_loadtest(args) -> int:
             articles=args.articles,
             gunicorn_pid=web.pid,
             pgdata=root / "pg",
+            stock_worker=args.stock_worker,
             progress=_say,
         )
         print()
@@ -1009,13 +1016,19 @@ def cmd_bench(args) -> int:
 
 
 def _start_benchmark_server(
-    *, workers: int, threads: int = 1, port: int | None = None, env: dict[str, str] | None = None
+    *,
+    workers: int,
+    threads: int = 1,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    stock_worker: bool = False,
 ) -> tuple[subprocess.Popen, int]:
     from cms.supervisor import gunicorn_command
 
     port = port or _free_port()
     web = subprocess.Popen(
-        gunicorn_command(bind=f"127.0.0.1:{port}", workers=workers, threads=threads), env={**os.environ, **(env or {})}
+        gunicorn_command(bind=f"127.0.0.1:{port}", workers=workers, threads=threads, stock_worker=stock_worker),
+        env={**os.environ, **(env or {})},
     )
     if not _wait_until_listening("127.0.0.1", port, web):
         _terminate(web)

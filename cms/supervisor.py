@@ -28,7 +28,9 @@ def spawn(argv: list[str], *, env: dict, keep_fds: tuple[int, ...] = ()) -> subp
     return subprocess.Popen(argv, env=env, preexec_fn=die_with_parent, pass_fds=keep_fds)
 
 
-def gunicorn_command(*, bind: str, workers: int, threads: int, access_log: bool = False) -> list[str]:
+def gunicorn_command(
+    *, bind: str, workers: int, threads: int, access_log: bool = False, stock_worker: bool = False
+) -> list[str]:
     """The web server, the same for `cms up` and the benchmarks. With threads > 1, each worker answers
     several requests at once, quick ones (queries the answer cache may hold) before the others waiting
     (cms/webserver.py), so a cached answer is not queued behind a slow one."""
@@ -47,7 +49,9 @@ def gunicorn_command(*, bind: str, workers: int, threads: int, access_log: bool 
         "5",
     ]
     if threads > 1:
-        command += ["--worker-class", "cms.webserver.LaneThreadWorker", "--threads", str(threads)]
+        # stock_worker: gunicorn's own gthread, first come first served (`cms loadtest --stock-worker` compares)
+        worker_class = "gthread" if stock_worker else "cms.webserver.LaneThreadWorker"
+        command += ["--worker-class", worker_class, "--threads", str(threads)]
     if access_log:
         command += ["--access-logfile", "-", "--error-logfile", "-"]
     return command

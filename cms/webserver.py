@@ -34,7 +34,10 @@ QUICK_ONLY_THREADS = 1
 # (an executed query, a search, an opinion, a page); an editor's (the admin: a publish costs 100 times a
 # cached answer, and an editor waits a moment more far better than a reader does).
 QUICK, READER, EDITOR = 0, 1, 2
-EDITOR_WAIT_LIMIT = 2.0  # seconds an editor's request waits at most behind readers' (then in turn with them)
+# Seconds an editor's request waits at most behind readers' requests (then it goes before them). Under a lasting
+# rush editors then take the waiting readers would otherwise have (measured: 2 s made readers' executed queries
+# wait about twice as long at p99 as first come, first served), yet never starve.
+EDITOR_WAIT_LIMIT = 10.0
 
 
 def urgency(head: bytes) -> int:

@@ -82,6 +82,7 @@ def test_a_quick_only_thread_answers_quick_work_while_the_others_are_busy_and_no
     release = threading.Event()
     try:
         slow = pool.submit(release.wait, urgency=EDITOR)
+        time.sleep(0.1)  # the general thread has taken it
         assert pool.submit(lambda: "quick", urgency=QUICK).result(timeout=5) == "quick"
         reader = pool.submit(lambda: "reader", urgency=READER)
         time.sleep(0.3)
