@@ -63,8 +63,9 @@ def urgency(head: bytes) -> int:
 
 
 class LanePool:
-    """A thread pool with a queue per urgency: the most urgent work waiting is taken first. `threads` threads
-    take any; `quick_only` more take QUICK work only. The interface gthread uses: submit() and shutdown()."""
+    """A thread pool with a queue per urgency: the most urgent work waiting is taken first (an editor's that
+    waited EDITOR_WAIT_LIMIT goes before readers'). `threads` threads take any; `quick_only` more take QUICK
+    work only. The interface gthread uses: submit() and shutdown()."""
 
     def __init__(self, threads: int, *, quick_only: int = QUICK_ONLY_THREADS):
         self._queues: tuple[deque, ...] = (deque(), deque(), deque())
@@ -107,7 +108,7 @@ class LanePool:
                     return quick.popleft()
                 if not quick_only:
                     # An editor's request that has waited long enough goes before readers' requests: under a
-                    # lasting rush an editor (taking an article down, say) still gets through within seconds.
+                    # lasting rush an editor (taking an article down, say) still gets through.
                     if editor and (not reader or time.monotonic() - editor[0][3] >= EDITOR_WAIT_LIMIT):
                         return editor.popleft()
                     if reader:
