@@ -349,12 +349,14 @@ class Editor:
 def memory(*, gunicorn_pid: int, pgdata: Path) -> Memory:
     import psutil
 
-    def cpu(process) -> float:
+    def cpu(process, *, with_ended_children: bool = False) -> float:
         times = process.cpu_times()
+        if with_ended_children:  # children that ended (PostgreSQL's backends come and go) count for the parent
+            return times.user + times.system + times.children_user + times.children_system
         return times.user + times.system
 
     master = psutil.Process(gunicorn_pid)
-    workers, cpu_web = {}, {master.pid: cpu(master)}
+    workers, cpu_web = {}, {master.pid: cpu(master, with_ended_children=True)}
     for child in master.children():
         try:
             workers[child.pid] = child.memory_info().rss
@@ -366,7 +368,7 @@ def memory(*, gunicorn_pid: int, pgdata: Path) -> Memory:
     for process in [postmaster, *postmaster.children(recursive=True)]:
         try:
             total += process.memory_info().rss
-            cpu_postgres[process.pid] = cpu(process)
+            cpu_postgres[process.pid] = cpu(process, with_ended_children=process is postmaster)
             count += 1
         except psutil.NoSuchProcess:
             pass
@@ -704,7 +706,8 @@ def figures(result: Result) -> dict:
 
 
 def _cpu_used(start: dict[int, float], end: dict[int, float]) -> float:
-    """CPU seconds used in between by the processes alive at the end (those started in between: all of theirs)."""
+    """CPU seconds used in between by the processes alive at the end (those started in between: all of theirs;
+    those that ended in between: counted in their parent's)."""
     return sum(seconds - start.get(pid, 0.0) for pid, seconds in end.items())
 
 
